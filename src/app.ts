@@ -1,0 +1,177 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { createYoga } from 'graphql-yoga';
+import type { OperationResult } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { ExecutionArgs } from 'graphql';
+import type { Redis } from 'ioredis';
+import { WebSocketServer } from 'ws';
+import { config } from './config.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import type { Context } from './graphql/context.js';
+import { maskError, useOperationLog, useRateLimit, useRequestId, type ServerContext } from './graphql/plugins.js';
+import { schema } from './graphql/schema.js';
+import { forTenant } from './lib/db.js';
+import { AuthenticationError } from './lib/errors.js';
+import { logger } from './lib/logger.js';
+import { resolveViewer, type Viewer } from './modules/auth/viewer.js';
+import type { Services } from './services.js';
+
+/** A tenant id no row can have: anonymous callers get a client that sees nothing. */
+const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+
+interface AppDeps {
+  prisma: PrismaClient;
+  redis: Redis;
+  services: Services;
+}
+
+type YogaServerContext = ServerContext & { req?: IncomingMessage; connectionParams?: Record<string, unknown> };
+
+function clientIp(req: IncomingMessage | undefined): string | null {
+  return req?.socket.remoteAddress ?? null;
+}
+
+async function authenticate(prisma: PrismaClient, header: unknown): Promise<{ viewer: Viewer | null; authFailure: string | null }> {
+  if (header === undefined || header === null || header === '') return { viewer: null, authFailure: null };
+  if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
+    return { viewer: null, authFailure: 'Authorization must be "Bearer <access token>"' };
+  }
+  try {
+    return { viewer: await resolveViewer(prisma, header.slice(7).trim()), authFailure: null };
+  } catch (error) {
+    if (error instanceof AuthenticationError) return { viewer: null, authFailure: error.message };
+    throw error;
+  }
+}
+
+export function createYogaApp({ prisma, redis, services }: AppDeps) {
+  return createYoga<YogaServerContext, Context>({
+    schema,
+    logging: false,
+    graphiql: config.http.graphiql ? { title: 'LEAP GraphQL', headers: '{"Authorization": "Bearer "}' } : false,
+    maskedErrors: { maskError, isDev: !config.isProduction && config.env !== 'test' },
+    plugins: [
+      useRequestId(),
+      maxAliasesPlugin({ n: config.graphqlLimits.maxAliases }),
+      useRateLimit(redis),
+      useOperationLog(),
+    ],
+    context: async ({ request, req, connectionParams, requestId }) => {
+      const header = connectionParams?.authorization ?? connectionParams?.Authorization ?? request.headers.get('authorization');
+      const { viewer, authFailure } = await authenticate(prisma, header);
+      const id = requestId ?? crypto.randomUUID();
+      return {
+        requestId: id,
+        log: logger.child({ requestId: id, userId: viewer?.userId, tenantId: viewer?.tenantId }),
+        client: { ip: clientIp(req), userAgent: request.headers.get('user-agent'), requestId: id },
+        viewer,
+        authFailure,
+        db: forTenant(viewer?.tenantId ?? NO_TENANT, prisma),
+        services,
+      };
+    },
+  });
+}
+
+export interface RunningApp {
+  server: Server;
+  url: string;
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+/** HTTP (GraphQL, GraphiQL, health) and graphql-ws on one port. */
+export async function startApp(deps: AppDeps, port = config.http.port, host = config.http.host): Promise<RunningApp> {
+  const yoga = createYogaApp(deps);
+
+  const server = createServer((req, res) => {
+    const path = req.url?.split('?')[0];
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      void readiness(deps).then((checks) =>
+        sendJson(res, Object.values(checks).every((c) => c === 'ok') ? 200 : 503, checks),
+      );
+      return;
+    }
+    void yoga(req, res);
+  });
+
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // graphql-ws reuses Yoga's envelop pipeline, so WS operations get the same context, auth,
+  // rate limits and masking as HTTP ones.
+  useServer(
+    {
+      execute: (args) => (args.rootValue as EnvelopRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopRoot).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: ctx.connectionParams,
+        });
+        const document = parse(params.query);
+        const errors = validate(envelopedSchema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: envelopedSchema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies EnvelopRoot,
+        };
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const base = `${host}:${actualPort}${yoga.graphqlEndpoint}`;
+  return {
+    server,
+    url: `http://${base}`,
+    wsUrl: `ws://${base}`,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+interface EnvelopRoot {
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
+}
+
+function sendJson(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function readiness({ prisma, redis }: AppDeps): Promise<Record<'postgres' | 'redis', string>> {
+  const check = async (probe: () => Promise<unknown>) => {
+    try {
+      await withTimeout(probe(), 2000);
+      return 'ok';
+    } catch (error) {
+      return error instanceof Error ? error.message : 'failed';
+    }
+  };
+  const [postgres, redisStatus] = await Promise.all([check(() => prisma.$queryRaw`SELECT 1`), check(() => redis.ping())]);
+  return { postgres, redis: redisStatus };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+    );
+  });
+}

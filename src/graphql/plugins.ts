@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { config } from '../config.js';
+import { DomainError, RateLimitedError } from '../lib/errors.js';
+import { redisKey } from '../lib/redis.js';
+import type { Context } from './context.js';
+
+export interface ServerContext {
+  requestId?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Takes a sane X-Request-Id from the caller or makes one, and echoes it on the response. */
+export function useRequestId(): Plugin<Context, ServerContext> {
+  return {
+    onRequest({ request, serverContext }) {
+      const given = request.headers.get('x-request-id');
+      serverContext.requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    onResponse({ response, serverContext }) {
+      if (serverContext.requestId) response.headers.set('x-request-id', serverContext.requestId);
+    },
+  };
+}
+
+/**
+ * Per-user (or per-IP for anonymous callers) budgets in Redis, shared by every API process. An
+ * operation over budget is answered with RATE_LIMITED, HTTP 429 and Retry-After.
+ */
+export function useRateLimit(redis: Redis): Plugin<Context> {
+  const windows = [
+    new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey('rate', 'minute'), points: config.rateLimit.perMinute, duration: 60 }),
+    new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey('rate', 'hour'), points: config.rateLimit.perHour, duration: 3600 }),
+  ];
+  const consume = async (ctx: Context): Promise<RateLimitedError | null> => {
+    const key = ctx.viewer ? `user:${ctx.viewer.userId}` : `ip:${ctx.client.ip ?? 'unknown'}`;
+    const results = await Promise.allSettled(windows.map((window) => window.consume(key)));
+    const rejections = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    const unexpected = rejections.find((r) => !(r instanceof RateLimiterRes));
+    if (unexpected) throw unexpected;
+    if (rejections.length === 0) return null;
+    const waitMs = Math.max(...rejections.map((r) => (r as RateLimiterRes).msBeforeNext));
+    return new RateLimitedError(Math.max(1, Math.ceil(waitMs / 1000)));
+  };
+  const toGraphQLError = (limited: RateLimitedError) =>
+    new GraphQLError(limited.message, {
+      extensions: {
+        code: limited.code,
+        retryAfterSeconds: limited.retryAfterSeconds,
+        http: { status: 429, headers: { 'Retry-After': String(limited.retryAfterSeconds) } },
+      },
+    });
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const limited = await consume(args.contextValue);
+      if (limited) setResultAndStopExecution({ errors: [toGraphQLError(limited)] });
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const limited = await consume(args.contextValue);
+      if (limited) setResultAndStopExecution({ errors: [toGraphQLError(limited)] });
+    },
+  };
+}
+
+/** One JSON log line per operation, and the full story of every unexpected error. */
+export function useOperationLog(): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const ctx = args.contextValue;
+      return {
+        onExecuteDone({ result }) {
+          if (Symbol.asyncIterator in result) return; // subscriptions log per event elsewhere
+          const errors = result.errors ?? [];
+          for (const error of errors) {
+            const original = error.originalError;
+            if (original && !(original instanceof GraphQLError) && !(original instanceof DomainError)) {
+              ctx.log.error({ err: original, path: error.path }, 'unexpected error');
+            }
+          }
+          ctx.log.info(
+            { operation: args.operationName ?? null, ms: +(performance.now() - started).toFixed(1), errors: errors.length },
+            'graphql operation',
+          );
+        },
+      };
+    },
+  };
+}
+
+/** Domain errors outside a result union keep their message and code; anything else is masked. */
+export function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  if (error instanceof GraphQLError && error.originalError instanceof DomainError) {
+    const domain = error.originalError;
+    return new GraphQLError(domain.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...error.extensions, code: domain.code },
+    });
+  }
+  return yogaMaskError(error, message, isDev);
+}
