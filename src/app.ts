@@ -9,7 +9,14 @@ import { WebSocketServer } from 'ws';
 import { config } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { Context } from './graphql/context.js';
-import { maskError, useOperationLog, useRateLimit, useRequestId, type ServerContext } from './graphql/plugins.js';
+import {
+  maskError,
+  useOperationLog,
+  useRateLimit,
+  useRequestId,
+  type RateLimits,
+  type ServerContext,
+} from './graphql/plugins.js';
 import { schema } from './graphql/schema.js';
 import { forTenant } from './lib/db.js';
 import { AuthenticationError } from './lib/errors.js';
@@ -24,9 +31,15 @@ interface AppDeps {
   prisma: PrismaClient;
   redis: Redis;
   services: Services;
+  /** Defaults to the configured API rate limits. */
+  rateLimits?: RateLimits;
 }
 
 type YogaServerContext = ServerContext & { req?: IncomingMessage; connectionParams?: Record<string, unknown> };
+
+function firstHeader(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
 
 function clientIp(req: IncomingMessage | undefined): string | null {
   return req?.socket.remoteAddress ?? null;
@@ -45,7 +58,7 @@ async function authenticate(prisma: PrismaClient, header: unknown): Promise<{ vi
   }
 }
 
-export function createYogaApp({ prisma, redis, services }: AppDeps) {
+export function createYogaApp({ prisma, redis, services, rateLimits }: AppDeps) {
   return createYoga<YogaServerContext, Context>({
     schema,
     logging: false,
@@ -54,17 +67,22 @@ export function createYogaApp({ prisma, redis, services }: AppDeps) {
     plugins: [
       useRequestId(),
       maxAliasesPlugin({ n: config.graphqlLimits.maxAliases }),
-      useRateLimit(redis),
+      useRateLimit(redis, rateLimits),
       useOperationLog(),
     ],
+    // HTTP operations carry a Fetch `request`; graphql-ws operations only the upgrade `req`.
     context: async ({ request, req, connectionParams, requestId }) => {
-      const header = connectionParams?.authorization ?? connectionParams?.Authorization ?? request.headers.get('authorization');
+      const httpHeader = (name: string): string | null =>
+        (request as Request | undefined)?.headers.get(name) ?? firstHeader(req?.headers[name]);
+      const header = connectionParams
+        ? (connectionParams.authorization ?? connectionParams.Authorization)
+        : httpHeader('authorization');
       const { viewer, authFailure } = await authenticate(prisma, header);
       const id = requestId ?? crypto.randomUUID();
       return {
         requestId: id,
         log: logger.child({ requestId: id, userId: viewer?.userId, tenantId: viewer?.tenantId }),
-        client: { ip: clientIp(req), userAgent: request.headers.get('user-agent'), requestId: id },
+        client: { ip: clientIp(req), userAgent: httpHeader('user-agent'), requestId: id },
         viewer,
         authFailure,
         db: forTenant(viewer?.tenantId ?? NO_TENANT, prisma),

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { AuthService } from './modules/auth/auth.service.js';
-import { LoginThrottle } from './modules/auth/login-throttle.js';
+import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
 import { createStorage, type StorageBackend } from './modules/storage/storage.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
 
@@ -12,10 +12,17 @@ export interface Services {
   storage: StorageBackend;
 }
 
-export function createServices(deps: { prisma: PrismaClient; redis: Redis }): Services {
+export interface ServiceDeps {
+  prisma: PrismaClient;
+  redis: Redis;
+  /** Defaults to the configured login throttling. */
+  loginThrottle?: LoginThrottleLimits;
+}
+
+export function createServices(deps: ServiceDeps): Services {
   const storage = createStorage();
   return {
-    auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis), storage),
+    auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
     storage,
   };

@@ -27,14 +27,19 @@ export function useRequestId(): Plugin<Context, ServerContext> {
   };
 }
 
+export interface RateLimits {
+  perMinute: number;
+  perHour: number;
+}
+
 /**
  * Per-user (or per-IP for anonymous callers) budgets in Redis, shared by every API process. An
  * operation over budget is answered with RATE_LIMITED, HTTP 429 and Retry-After.
  */
-export function useRateLimit(redis: Redis): Plugin<Context> {
+export function useRateLimit(redis: Redis, limits: RateLimits = config.rateLimit): Plugin<Context> {
   const windows = [
-    new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey('rate', 'minute'), points: config.rateLimit.perMinute, duration: 60 }),
-    new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey('rate', 'hour'), points: config.rateLimit.perHour, duration: 3600 }),
+    new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey('rate', 'minute'), points: limits.perMinute, duration: 60 }),
+    new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey('rate', 'hour'), points: limits.perHour, duration: 3600 }),
   ];
   const consume = async (ctx: Context): Promise<RateLimitedError | null> => {
     const key = ctx.viewer ? `user:${ctx.viewer.userId}` : `ip:${ctx.client.ip ?? 'unknown'}`;

@@ -8,26 +8,36 @@ import { redisKey } from '../../lib/redis.js';
  * Counts failed logins per account and per IP in Redis. While either budget is spent, login answers
  * RateLimitedError before the password is even checked; a successful login clears the account budget.
  */
+export interface LoginThrottleLimits {
+  maxFailuresPerAccount: number;
+  maxFailuresPerIp: number;
+  windowSeconds: number;
+}
+
+const configuredLimits: LoginThrottleLimits = {
+  maxFailuresPerAccount: config.auth.loginMaxFailuresPerAccount,
+  maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
+  windowSeconds: config.auth.loginFailureWindowSeconds,
+};
+
 export class LoginThrottle {
   private readonly byAccount: RateLimiterRedis;
   private readonly byIp: RateLimiterRedis;
 
-  constructor(redis: Redis) {
-    const window = config.auth.loginFailureWindowSeconds;
-    this.byAccount = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: redisKey('login-fail', 'account'),
-      points: config.auth.loginMaxFailuresPerAccount,
-      duration: window,
-      blockDuration: window,
-    });
-    this.byIp = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: redisKey('login-fail', 'ip'),
-      points: config.auth.loginMaxFailuresPerIp,
-      duration: window,
-      blockDuration: window,
-    });
+  constructor(
+    redis: Redis,
+    private readonly limits: LoginThrottleLimits = configuredLimits,
+  ) {
+    const limiter = (scope: string, points: number) =>
+      new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: redisKey('login-fail', scope),
+        points,
+        duration: limits.windowSeconds,
+        blockDuration: limits.windowSeconds,
+      });
+    this.byAccount = limiter('account', limits.maxFailuresPerAccount);
+    this.byIp = limiter('ip', limits.maxFailuresPerIp);
   }
 
   async assertAllowed(email: string, ip: string | null): Promise<void> {
@@ -36,8 +46,8 @@ export class LoginThrottle {
       ip ? this.byIp.get(ip) : Promise.resolve(null),
     ]);
     const blocked = [
-      { res: account, max: config.auth.loginMaxFailuresPerAccount },
-      { res: address, max: config.auth.loginMaxFailuresPerIp },
+      { res: account, max: this.limits.maxFailuresPerAccount },
+      { res: address, max: this.limits.maxFailuresPerIp },
     ].filter(({ res, max }) => res !== null && res.consumedPoints >= max);
     if (blocked.length > 0) {
       const wait = Math.max(...blocked.map(({ res }) => Math.ceil((res?.msBeforeNext ?? 1000) / 1000)));
