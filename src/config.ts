@@ -27,6 +27,15 @@ const envSchema = z
 
     STORAGE_LOCAL_ROOT: z.string().default('var/storage'),
 
+    /** Jobs each worker process runs at once, per queue. */
+    WORKER_CONCURRENCY_INGEST: seconds(4),
+    WORKER_CONCURRENCY_MEDIA: seconds(1),
+    WORKER_CONCURRENCY_AI: seconds(4),
+    WORKER_CONCURRENCY_PUBLISH: seconds(4),
+    WORKER_CONCURRENCY_MAINTENANCE: seconds(1),
+    /** Revoked or expired sessions are kept this long for the sessions list and audits, then purged. */
+    SESSION_RETENTION_DAYS: seconds(30),
+
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_ISSUER: z.string().default('leap'),
     ACCESS_TOKEN_TTL_SECONDS: seconds(15 * 60),
@@ -71,12 +80,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     storage: { localRoot: e.STORAGE_LOCAL_ROOT },
+    workers: {
+      concurrency: {
+        ingest: e.WORKER_CONCURRENCY_INGEST,
+        media: e.WORKER_CONCURRENCY_MEDIA,
+        ai: e.WORKER_CONCURRENCY_AI,
+        publish: e.WORKER_CONCURRENCY_PUBLISH,
+        maintenance: e.WORKER_CONCURRENCY_MAINTENANCE,
+      },
+    },
     auth: {
       jwtSecret: new TextEncoder().encode(e.JWT_SECRET),
       issuer: e.JWT_ISSUER,
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       scryptLogN: e.PASSWORD_SCRYPT_LOG_N,
+      sessionRetentionDays: e.SESSION_RETENTION_DAYS,
       loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,

@@ -1,0 +1,56 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { config } from '../config.js';
+import { createRedis } from '../lib/redis.js';
+import { JOBS, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './definitions.js';
+
+export const BULL_PREFIX = `${config.redis.prefix}:bull`;
+
+/** BullMQ wants its blocking connections without a per-request retry limit. */
+export function bullConnection(): ConnectionOptions {
+  return createRedis({ maxRetriesPerRequest: null });
+}
+
+/** One BullMQ queue per job family; producers (API, workers) enqueue through this. */
+export class JobQueues {
+  private readonly queues: Map<QueueName, Queue>;
+
+  constructor(connection: ConnectionOptions = bullConnection()) {
+    this.queues = new Map(
+      QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix: BULL_PREFIX })]),
+    );
+  }
+
+  queue(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`unknown queue ${name}`);
+    return queue;
+  }
+
+  /** Enqueues a job with its table policy; a `jobId` makes the enqueue idempotent. */
+  add<N extends JobName>(name: N, data: JobPayloads[N], options: JobsOptions = {}) {
+    const definition = JOBS[name];
+    return this.queue(definition.queue).add(name, data, {
+      attempts: definition.attempts,
+      backoff: { type: 'exponential', delay: definition.backoffMs, jitter: 0.5 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+      ...options,
+    });
+  }
+
+  /** Creates or updates the repeatable schedule of every job that has one (BullMQ job schedulers). */
+  async installSchedules(): Promise<void> {
+    for (const [name, definition] of Object.entries(JOBS) as Array<[JobName, (typeof JOBS)[JobName]]>) {
+      if (!definition.schedule) continue;
+      await this.queue(definition.queue).upsertJobScheduler(
+        name,
+        { pattern: definition.schedule, tz: 'UTC' },
+        { name, data: {}, opts: { attempts: definition.attempts } },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}

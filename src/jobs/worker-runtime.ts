@@ -1,0 +1,52 @@
+import { Worker, type Job } from 'bullmq';
+import { config } from '../config.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { logger } from '../lib/logger.js';
+import type { Services } from '../services.js';
+import { JOBS, QUEUE_NAMES, type JobName } from './definitions.js';
+import { assertHandlersComplete, jobHandlers, type JobHandler, type JobHandlers } from './handlers.js';
+import { BULL_PREFIX, bullConnection } from './queues.js';
+
+export interface WorkerRuntime {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
+
+/** Starts one BullMQ worker per queue, each dispatching by job name to the registered handler. */
+export async function startWorkers(
+  deps: { prisma: PrismaClient; services: Services },
+  handlers: JobHandlers = jobHandlers,
+): Promise<WorkerRuntime> {
+  assertHandlersComplete(handlers);
+  const connection = bullConnection();
+  const workers = QUEUE_NAMES.map(
+    (queue) =>
+      new Worker(
+        queue,
+        async (job: Job) => {
+          if (!isJobName(job.name)) throw new Error(`no handler for job "${job.name}" on queue ${queue}`);
+          const log = logger.child({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
+          const handler = handlers[job.name] as JobHandler<JobName>;
+          return handler(job, { ...deps, log });
+        },
+        { connection, prefix: BULL_PREFIX, concurrency: config.workers.concurrency[queue] },
+      ),
+  );
+  for (const worker of workers) {
+    worker.on('failed', (job, error) =>
+      logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error }, 'job failed'),
+    );
+    worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
+  }
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// The worker process: same codebase as the API, started separately (and scaled separately).
+import { JobQueues } from '../src/jobs/queues.js';
+import { startWorkers } from '../src/jobs/worker-runtime.js';
+import { prisma } from '../src/lib/db.js';
+import { logger } from '../src/lib/logger.js';
+import { createRedis } from '../src/lib/redis.js';
+import { createServices } from '../src/services.js';
+
+const redis = createRedis();
+const services = createServices({ prisma, redis });
+const runtime = await startWorkers({ prisma, services });
+const queues = new JobQueues();
+await queues.installSchedules();
+logger.info({ queues: runtime.workers.map((w) => w.name) }, 'workers ready');
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'workers shutting down');
+  await runtime.close();
+  await queues.close();
+  redis.disconnect();
+  await prisma.$disconnect();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
