@@ -66,3 +66,21 @@ describe('graphql-ws on the same port', () => {
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('error masking', () => {
+  it('hides unexpected errors and keeps domain errors with their code', async () => {
+    const { GraphQLError } = await import('graphql');
+    const { maskError } = await import('../src/graphql/plugins.js');
+    const { NotFoundError } = await import('../src/lib/errors.js');
+
+    const leaky = new GraphQLError('connection to 10.0.0.5 refused', { originalError: new Error('password=hunter2') });
+    const masked = maskError(leaky, 'Unexpected error.', false);
+    expect(masked.message).toBe('Unexpected error.');
+    expect(JSON.stringify(masked)).not.toMatch(/hunter2|10\.0\.0\.5/);
+
+    const domain = new GraphQLError('Template not found', { originalError: new NotFoundError('Template') });
+    const kept = maskError(domain, 'Unexpected error.', false) as InstanceType<typeof GraphQLError>;
+    expect(kept.message).toBe('Template not found');
+    expect(kept.extensions.code).toBe('NOT_FOUND');
+  });
+});
