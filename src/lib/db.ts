@@ -23,21 +23,6 @@ const tenantOwnedModels = new Set(
     .map(([name]) => name),
 );
 
-const whereOperations = new Set([
-  'findUnique',
-  'findUniqueOrThrow',
-  'findFirst',
-  'findFirstOrThrow',
-  'findMany',
-  'count',
-  'aggregate',
-  'groupBy',
-  'update',
-  'updateMany',
-  'updateManyAndReturn',
-  'delete',
-  'deleteMany',
-]);
 const readOperations = new Set([
   'findUnique',
   'findUniqueOrThrow',
@@ -47,6 +32,15 @@ const readOperations = new Set([
   'count',
   'aggregate',
   'groupBy',
+]);
+/** Operations whose `where` decides which rows they touch. */
+const whereOperations = new Set([
+  ...readOperations,
+  'update',
+  'updateMany',
+  'updateManyAndReturn',
+  'delete',
+  'deleteMany',
 ]);
 
 type Args = Record<string, unknown>;
