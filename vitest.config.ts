@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 // pick index.mjs for our own files. Two copies of graphql cannot share a schema, so pin Node's.
 const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 
+// Each run gets its own Redis key prefix (queues, rate limits) and storage root, so concurrent runs
+// on one machine cannot take each other's jobs; global setup removes both afterwards.
+const runId = `${process.pid}`;
+
 // Tests run against real PostgreSQL and Redis, in their own database and Redis key prefix.
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
@@ -19,8 +23,8 @@ export default defineConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/leap_test',
-      REDIS_PREFIX: 'leap-test',
-      STORAGE_LOCAL_ROOT: 'var/test-storage',
+      REDIS_PREFIX: `leap-test-${runId}`,
+      STORAGE_LOCAL_ROOT: `var/test-runs/${runId}/storage`,
       JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
       // Cheaper scrypt in tests; the parameters travel with each hash, so this is the same code path.
       PASSWORD_SCRYPT_LOG_N: '12',
