@@ -3,7 +3,7 @@ import { builder } from '../../graphql/builder.js';
 // Read side of templates. Creating, matching and rendering arrive with the templates issue; every
 // tenant already has its Default template from registration.
 
-builder.prismaNode('Template', {
+export const TemplateNode = builder.prismaNode('Template', {
   id: { field: 'id' },
   fields: (t) => ({
     name: t.exposeString('name'),
