@@ -25,6 +25,7 @@ export default defineConfig({
       DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/leap_test',
       REDIS_PREFIX: `leap-test-${runId}`,
       STORAGE_LOCAL_ROOT: `var/test-runs/${runId}/storage`,
+      TEMP_DIR: `var/test-runs/${runId}/tmp`,
       JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
       // Cheaper scrypt in tests; the parameters travel with each hash, so this is the same code path.
       PASSWORD_SCRYPT_LOG_N: '12',
