@@ -1,6 +1,11 @@
+import { z } from 'zod';
 import { builder } from '../../graphql/builder.js';
+import { viewerOf } from '../../graphql/context.js';
 import { DeleteState, RecordingStatus, SourceType, Stage } from '../../generated/prisma/enums.js';
+import { NotFoundError, QuotaExceededError, ValidationError } from '../../lib/errors.js';
 import { TemplateNode } from '../templates/templates.graphql.js';
+import '../uploads/uploads.graphql.js';
+import './recording-media.graphql.js';
 import { recordingsWhere } from './recordings.filters.js';
 
 export const RecordingStatusEnum = builder.enumType(RecordingStatus, { name: 'RecordingStatus' });
@@ -10,6 +15,8 @@ export const DeleteStateEnum = builder.enumType(DeleteState, { name: 'DeleteStat
 
 export const RecordingNode = builder.prismaNode('Recording', {
   id: { field: 'id' },
+  // node(id) of a missing or other tenant's row answers null, not an error.
+  nullable: true,
   description: 'One lecture recording and everything LEAP made of it.',
   fields: (t) => ({
     displayName: t.exposeString('displayName'),
@@ -66,5 +73,40 @@ builder.queryFields((t) => ({
         where: recordingsWhere(filter ?? {}),
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
+  }),
+}));
+
+const DeletedRecordingRef = builder.objectRef<{ id: string; freedBytes: number }>('DeletedRecording').implement({
+  fields: (t) => ({
+    deletedId: t.globalID({ resolve: (d) => ({ type: 'Recording', id: d.id }) }),
+    freedBytes: t.exposeFloat('freedBytes', { description: 'Storage freed by deleting its files' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createRecordingFromUpload: t.prismaField({
+    type: 'Recording',
+    authScopes: { permission: 'canUpload' },
+    description:
+      'A recording from a file sent as a GraphQL multipart request (mp4, webm, mkv, mov, m4a, mp3, wav). The file is streamed to storage, checked (magic bytes, ffprobe, integrity) and probed; a bad file is refused with nothing stored.',
+    args: {
+      file: t.arg({ type: 'Upload', required: true }),
+      displayName: t.arg.string({ description: 'Defaults to the file name', validate: z.string().trim().min(1).max(300) }),
+    },
+    errors: { types: [ValidationError, QuotaExceededError] },
+    resolve: async (query, _root, { file, displayName }, ctx) => {
+      const staged = ctx.uploads.get(file);
+      if (!staged) throw ValidationError.field('file', 'No file was received: send it as a part of a multipart request');
+      const recording = await ctx.services.recordings.createFromUpload(viewerOf(ctx).tenantId, staged, { displayName });
+      return ctx.db.recording.findUniqueOrThrow({ ...query, where: { id: recording.id } });
+    },
+  }),
+  deleteRecording: t.field({
+    type: DeletedRecordingRef,
+    authScopes: { permission: 'canDeleteRecordings' },
+    description: 'Deletes the recording and all of its files.',
+    args: { id: t.arg.globalID({ for: RecordingNode, required: true }) },
+    errors: { types: [NotFoundError] },
+    resolve: (_root, { id }, ctx) => ctx.services.recordings.deleteRecording(viewerOf(ctx).tenantId, id.id),
   }),
 }));

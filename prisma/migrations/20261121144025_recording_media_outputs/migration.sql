@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Recording" ADD COLUMN     "edl" JSONB,
+ADD COLUMN     "posterFileKey" TEXT;
