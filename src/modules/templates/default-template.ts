@@ -1,33 +1,22 @@
 import type { Prisma } from '../../generated/prisma/client.js';
+import { outputConfigSchema, processingConfigSchema } from '../config/config-schemas.js';
 
-// The settings every tenant starts from (the lowest configuration layer). Values follow the original
-// product's defaults (inventory §2, §5, §6); templates and overrides change them per recording.
+// The settings every tenant starts from (the lowest configuration layer). Processing and output are
+// the schema defaults, written out so a tenant sees and edits them; they follow the original's
+// defaults (inventory §2, §5, §6). Metadata sets only the display formats: title and description
+// templates are left to output presets and named templates (rendering falls back to the display
+// name and to summary + topics + questions).
 
 export const DEFAULT_TEMPLATE_NAME = 'Default';
 
-export const defaultProcessingConfig = {
-  trimming: {
-    enabled: true,
-    mode: 'edges',
-    silenceThresholdDb: -40,
-    minSilenceSeconds: 2,
-    paddingBeforeSeconds: 5,
-    paddingAfterSeconds: 5,
-  },
-  transcription: { enabled: true, language: 'auto', vocabulary: [], allowErrors: false },
-  topics: { enabled: true, granularity: 'long', questionsCount: 3 },
-  subtitles: { enabled: true, formats: ['srt', 'vtt'] },
-  poster: { enabled: true },
-} satisfies Prisma.InputJsonObject;
+export const defaultProcessingConfig = processingConfigSchema.parse({}) satisfies Prisma.InputJsonObject;
 
 export const defaultMetadataConfig = {
-  titleTemplate: '{{ display_name }}',
-  descriptionTemplate: '{{ summary }}\n\n{{ topics }}',
-  topicsDisplay: { enabled: true, format: 'numbered_list', showTimestamps: true, prefix: '', separator: '\n' },
-  questionsDisplay: { enabled: false, format: 'numbered_list', prefix: '', separator: '\n' },
+  topicsDisplay: { enabled: true, format: 'numbered_list', showTimestamps: true },
+  questionsDisplay: { enabled: false, format: 'numbered_list' },
 } satisfies Prisma.InputJsonObject;
 
-export const defaultOutputConfig = { presetIds: [], autoUpload: false } satisfies Prisma.InputJsonObject;
+export const defaultOutputConfig = outputConfigSchema.parse({}) satisfies Prisma.InputJsonObject;
 
 export function defaultTemplateData(tenantId: string): Prisma.TemplateUncheckedCreateInput {
   return {
