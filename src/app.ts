@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { createYoga } from 'graphql-yoga';
 import type { OperationResult } from 'graphql-ws';
@@ -21,7 +22,10 @@ import { schema } from './graphql/schema.js';
 import { forTenant } from './lib/db.js';
 import { AuthenticationError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
-import { resolveViewer, type Viewer } from './modules/auth/viewer.js';
+import { hasPermission, resolveViewer, type Viewer } from './modules/auth/viewer.js';
+import { FILES_ROUTE, FileUrlSigner, serveSignedFile } from './modules/storage/signed-urls.js';
+import { handleMultipartRequest, isMultipartRequest, type MultipartOptions } from './modules/uploads/graphql-multipart.js';
+import type { StagedFile } from './modules/uploads/staged-file.js';
 import type { Services } from './services.js';
 
 /** A tenant id no row can have: anonymous callers get a client that sees nothing. */
@@ -33,9 +37,18 @@ interface AppDeps {
   services: Services;
   /** Defaults to the configured API rate limits. */
   rateLimits?: RateLimits;
+  /** Defaults to UPLOAD_MAX_BYTES. */
+  uploadMaxBytes?: number;
 }
 
-type YogaServerContext = ServerContext & { req?: IncomingMessage; connectionParams?: Record<string, unknown> };
+type YogaServerContext = ServerContext & {
+  req?: IncomingMessage;
+  connectionParams?: Record<string, unknown>;
+  /** Set by the streaming multipart handler (src/modules/uploads). */
+  uploads?: ReadonlyMap<string, StagedFile>;
+};
+
+const NO_UPLOADS: ReadonlyMap<string, StagedFile> = new Map();
 
 function firstHeader(value: string | string[] | undefined): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
@@ -64,6 +77,8 @@ export function createYogaApp({ prisma, redis, services, rateLimits }: AppDeps) 
     logging: false,
     graphiql: config.http.graphiql ? { title: 'LEAP GraphQL', headers: '{"Authorization": "Bearer "}' } : false,
     maskedErrors: { maskError, isDev: !config.isProduction && config.env !== 'test' },
+    // Yoga's own multipart parsing buffers whole files; uploads are streamed by handleMultipartRequest.
+    multipart: false,
     plugins: [
       useRequestId(),
       maxAliasesPlugin({ n: config.graphqlLimits.maxAliases }),
@@ -71,7 +86,7 @@ export function createYogaApp({ prisma, redis, services, rateLimits }: AppDeps) 
       useOperationLog(),
     ],
     // HTTP operations carry a Fetch `request`; graphql-ws operations only the upgrade `req`.
-    context: async ({ request, req, connectionParams, requestId }) => {
+    context: async ({ request, req, connectionParams, requestId, uploads }) => {
       const httpHeader = (name: string): string | null =>
         (request as Request | undefined)?.headers.get(name) ?? firstHeader(req?.headers[name]);
       const header = connectionParams
@@ -87,6 +102,8 @@ export function createYogaApp({ prisma, redis, services, rateLimits }: AppDeps) 
         authFailure,
         db: forTenant(viewer?.tenantId ?? NO_TENANT, prisma),
         services,
+        uploads: uploads ?? NO_UPLOADS,
+        origin: requestOrigin(request as Request | undefined, req),
       };
     },
   });
@@ -102,10 +119,20 @@ export interface RunningApp {
 /** HTTP (GraphQL, GraphiQL, health) and graphql-ws on one port. */
 export async function startApp(deps: AppDeps, port = config.http.port, host = config.http.host): Promise<RunningApp> {
   const yoga = createYogaApp(deps);
+  const uploads = uploadOptions(deps, yoga);
+  const fileSigner = FileUrlSigner.fromConfig();
 
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path?.startsWith(FILES_ROUTE)) {
+      void serveSignedFile(req, res, deps.services.storage, fileSigner).catch((error: unknown) => failRequest(res, error));
+      return;
+    }
+    if (path === yoga.graphqlEndpoint && isMultipartRequest(req)) {
+      void handleMultipartRequest(req, res, uploads).catch((error: unknown) => failRequest(res, error));
+      return;
+    }
     if (path === '/readyz') {
       void readiness(deps).then((checks) =>
         sendJson(res, Object.values(checks).every((c) => c === 'ok') ? 200 : 503, checks),
@@ -165,6 +192,42 @@ export async function startApp(deps: AppDeps, port = config.http.port, host = co
 interface EnvelopRoot {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
+}
+
+/** Streaming uploads: only callers allowed to upload get their files written to temp storage. */
+function uploadOptions(deps: AppDeps, yoga: ReturnType<typeof createYogaApp>): MultipartOptions {
+  return {
+    maxFileBytes: deps.uploadMaxBytes ?? config.uploads.maxBytes,
+    tempDir: join(config.media.tempDir, 'uploads'),
+    async authorize(req) {
+      const { viewer } = await authenticate(deps.prisma, firstHeader(req.headers.authorization));
+      return viewer !== null && hasPermission(viewer, 'canUpload');
+    },
+    async execute(req, body, uploads) {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined || ['content-type', 'content-length', 'transfer-encoding', 'connection', 'expect'].includes(name)) continue;
+        headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      headers.set('content-type', 'application/json');
+      const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
+      return yoga.fetch(url, { method: 'POST', headers, body: JSON.stringify(body) }, { req, uploads });
+    },
+  };
+}
+
+/** Scheme, host and port as the caller reached the API (PUBLIC_URL wins when set). */
+function requestOrigin(request: Request | undefined, req: IncomingMessage | undefined): string | null {
+  if (config.http.publicUrl) return new URL(config.http.publicUrl).origin;
+  if (request?.url) return new URL(request.url).origin;
+  const host = firstHeader(req?.headers.host);
+  return host ? `http://${host}` : null;
+}
+
+function failRequest(res: import('node:http').ServerResponse, error: unknown): void {
+  logger.error({ err: error }, 'request failed');
+  if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  else res.destroy();
 }
 
 function sendJson(res: import('node:http').ServerResponse, status: number, body: unknown): void {

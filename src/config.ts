@@ -26,6 +26,34 @@ const envSchema = z
     REDIS_PREFIX: z.string().default('leap'),
 
     STORAGE_LOCAL_ROOT: z.string().default('var/storage'),
+    /** `local` keeps files under STORAGE_LOCAL_ROOT; `s3` uses any S3-compatible service (same keys). */
+    STORAGE_BACKEND: z.enum(['local', 's3']).default('local'),
+    /** HMAC key of the API's own signed file URLs (LOCAL backend); derived from JWT_SECRET when unset. */
+    STORAGE_SIGNING_KEY: z.string().min(32).optional(),
+    /** Lifetime of download URLs (S3 presigned or LOCAL signed); S3 allows at most 7 days. */
+    STORAGE_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    S3_ENDPOINT: z.url().optional(),
+    S3_REGION: z.string().default('us-east-1'),
+    S3_BUCKET: z.string().optional(),
+    S3_ACCESS_KEY_ID: z.string().optional(),
+    S3_SECRET_ACCESS_KEY: z.string().optional(),
+    /** Path-style URLs (`endpoint/bucket/key`), needed by MinIO and most self-hosted S3 servers. */
+    S3_FORCE_PATH_STYLE: bool(false),
+    /** Multipart upload part size (S3's minimum is 5 MiB) and parts in flight per upload. */
+    S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(5120).default(16),
+    S3_UPLOAD_CONCURRENCY: seconds(4),
+
+    /** Largest accepted upload; the rest of a bigger request is discarded unread. */
+    UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(8 * 1024 ** 3),
+    /** Scratch space for uploads being received and media being processed. */
+    TEMP_DIR: z.string().default('var/tmp'),
+    FFMPEG_PATH: z.string().default('ffmpeg'),
+    FFPROBE_PATH: z.string().default('ffprobe'),
+    /** x264 settings used when a trim has to re-encode (pause removal). */
+    MEDIA_X264_PRESET: z
+      .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'])
+      .default('veryfast'),
+    MEDIA_X264_CRF: z.coerce.number().int().min(0).max(51).default(23),
 
     /** Jobs each worker process runs at once, per queue. */
     WORKER_CONCURRENCY_INGEST: seconds(4),
@@ -61,6 +89,9 @@ const envSchema = z
     if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set a real JWT_SECRET in production' });
     }
+    if (env.STORAGE_BACKEND === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -79,7 +110,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL, graphiql: e.GRAPHIQL },
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
-    storage: { localRoot: e.STORAGE_LOCAL_ROOT },
+    storage: {
+      backend: e.STORAGE_BACKEND,
+      localRoot: e.STORAGE_LOCAL_ROOT,
+      signingKey: e.STORAGE_SIGNING_KEY ?? null,
+      urlTtlSeconds: e.STORAGE_URL_TTL_SECONDS,
+      s3: {
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION,
+        bucket: e.S3_BUCKET ?? '',
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        partSizeBytes: e.S3_PART_SIZE_MB * 1024 * 1024,
+        uploadConcurrency: e.S3_UPLOAD_CONCURRENCY,
+      },
+    },
+    uploads: { maxBytes: e.UPLOAD_MAX_BYTES },
+    media: {
+      tempDir: e.TEMP_DIR,
+      ffmpegPath: e.FFMPEG_PATH,
+      ffprobePath: e.FFPROBE_PATH,
+      x264Preset: e.MEDIA_X264_PRESET,
+      x264Crf: e.MEDIA_X264_CRF,
+    },
     workers: {
       concurrency: {
         ingest: e.WORKER_CONCURRENCY_INGEST,

@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
+import { ConfigService } from './modules/config/config.service.js';
+import { MetadataService } from './modules/metadata/metadata.service.js';
+import { PresetsService } from './modules/presets/presets.service.js';
+import { MediaService } from './modules/recordings/media.service.js';
+import { RecordingsService } from './modules/recordings/recordings.service.js';
 import { createStorage, type StorageBackend } from './modules/storage/storage.js';
+import { TemplateMatchingService } from './modules/templates/matching.service.js';
+import { TemplatesService } from './modules/templates/templates.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
 
 /** The services shared by the API and the workers, wired once per process. */
@@ -10,6 +17,13 @@ export interface Services {
   auth: AuthService;
   tenants: TenantsService;
   storage: StorageBackend;
+  config: ConfigService;
+  templates: TemplatesService;
+  templateMatching: TemplateMatchingService;
+  presets: PresetsService;
+  metadata: MetadataService;
+  recordings: RecordingsService;
+  media: MediaService;
 }
 
 export interface ServiceDeps {
@@ -17,13 +31,26 @@ export interface ServiceDeps {
   redis: Redis;
   /** Defaults to the configured login throttling. */
   loginThrottle?: LoginThrottleLimits;
+  /** Defaults to the configured backend (tests pass an S3 one). */
+  storage?: StorageBackend;
+  /** Defaults to UPLOAD_MAX_BYTES. */
+  uploadMaxBytes?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const storage = createStorage();
+  const storage = deps.storage ?? createStorage();
+  const config = new ConfigService();
+  const templateMatching = new TemplateMatchingService();
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
     storage,
+    config,
+    templates: new TemplatesService(config, templateMatching),
+    templateMatching,
+    presets: new PresetsService(),
+    metadata: new MetadataService(config),
+    recordings: new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes),
+    media: new MediaService(deps.prisma, storage),
   };
 }

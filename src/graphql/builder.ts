@@ -22,6 +22,8 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
+    /** A token standing for a file staged from a multipart request (see src/modules/uploads). */
+    Upload: { Input: string; Output: never };
   };
   DefaultFieldNullability: false;
 }>({

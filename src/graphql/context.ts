@@ -3,6 +3,7 @@ import type { Viewer } from '../modules/auth/viewer.js';
 import type { TenantDb } from '../lib/db.js';
 import { AuthenticationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { StagedFile } from '../modules/uploads/staged-file.js';
 import type { Services } from '../services.js';
 
 export interface Context {
@@ -15,6 +16,10 @@ export interface Context {
   /** Tenant-scoped data access; for anonymous callers it is scoped to a tenant that cannot exist. */
   db: TenantDb;
   services: Services;
+  /** Files of a multipart request, by the token that replaced them in the variables (empty otherwise). */
+  uploads: ReadonlyMap<string, StagedFile>;
+  /** Scheme, host and port the caller reached the API at, for links the API serves itself. */
+  origin: string | null;
 }
 
 /** The viewer of a field that scope-auth already restricted to authenticated callers. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
@@ -97,6 +98,22 @@ export function useOperationLog(): Plugin<Context> {
   };
 }
 
+/**
+ * Pothos quotes the offending input in some argument errors (a global id of another tenant, a
+ * cursor). Answers never echo ids, so those messages are replaced.
+ */
+const ECHOING_INPUT_ERRORS: Array<[RegExp, string]> = [
+  [/^Invalid global ID: .*$/s, 'Invalid ID'],
+  // Greedy: the type list is the schema's, everything before it may be input.
+  [/^ID: .* is not of type: ([\w, ]*)$/s, 'ID is not of type: $1'],
+  [/^(?:Invalid cursor|Invalid cursor chunk|Expected compound cursor .*, but got):? .*$/s, 'Invalid cursor'],
+];
+
+function withoutEchoedInput(message: string): string {
+  const match = ECHOING_INPUT_ERRORS.find(([pattern]) => pattern.test(message));
+  return match ? message.replace(match[0], match[1]) : message;
+}
+
 /** Domain errors outside a result union keep their message and code; anything else is masked. */
 export function maskError(error: unknown, message: string, isDev?: boolean): Error {
   if (error instanceof GraphQLError && error.originalError instanceof DomainError) {
@@ -105,6 +122,13 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
       nodes: error.nodes,
       path: error.path,
       extensions: { ...error.extensions, code: domain.code },
+    });
+  }
+  if (error instanceof GraphQLError && (error.originalError ?? error) instanceof PothosValidationError) {
+    return new GraphQLError(withoutEchoedInput(error.message), {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...error.extensions, code: 'VALIDATION_FAILED' },
     });
   }
   return yogaMaskError(error, message, isDev);

@@ -27,10 +27,16 @@ export interface TestApp {
 }
 
 /** The real API (Yoga + graphql-ws, real Postgres and Redis) on an ephemeral port. */
-export async function startTestApp(options: { rateLimits?: RateLimits; loginThrottle?: LoginThrottleLimits } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { rateLimits?: RateLimits; loginThrottle?: LoginThrottleLimits; uploadMaxBytes?: number } = {},
+): Promise<TestApp> {
   const redis = createRedis();
-  const services = createServices({ prisma, redis, loginThrottle: options.loginThrottle });
-  const app: RunningApp = await startApp({ prisma, redis, services, rateLimits: options.rateLimits }, 0, '127.0.0.1');
+  const services = createServices({ prisma, redis, loginThrottle: options.loginThrottle, uploadMaxBytes: options.uploadMaxBytes });
+  const app: RunningApp = await startApp(
+    { prisma, redis, services, rateLimits: options.rateLimits, uploadMaxBytes: options.uploadMaxBytes },
+    0,
+    '127.0.0.1',
+  );
   const clients: Client[] = [];
   return {
     url: app.url,

@@ -8,6 +8,8 @@ import { emailSchema, passwordSchema, timezoneSchema, type AuthTokens } from './
 
 builder.prismaNode('User', {
   id: { field: 'id' },
+  // node(id) of a missing or other tenant's row answers null, not an error.
+  nullable: true,
   fields: (t) => ({
     email: t.exposeString('email'),
     displayName: t.exposeString('displayName', { nullable: true }),
@@ -20,6 +22,7 @@ builder.prismaNode('User', {
 const SessionNode = builder.prismaNode('AuthSession', {
   name: 'Session',
   id: { field: 'id' },
+  nullable: true,
   description: 'A signed-in device: one refresh-token family.',
   // Sessions are private to their user, even from other members of the same tenant.
   authScopes: (session, ctx) => session.userId === ctx.viewer?.userId,

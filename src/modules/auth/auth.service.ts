@@ -18,6 +18,11 @@ export const passwordSchema = z
   .max(128, 'Password must be at most 128 characters');
 export const timezoneSchema = z.string().refine(isTimeZone, 'Unknown IANA time zone');
 
+/** Row ids are UUIDs. A global id wrapping anything else names no row, and must not reach Postgres as one. */
+export function isRowId(value: string): boolean {
+  return z.guid().safeParse(value).success;
+}
+
 export function isTimeZone(value: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: value });
@@ -71,7 +76,7 @@ export class AuthService {
         const user = await tx.user.create({
           data: { email, passwordHash, displayName: input.displayName ?? null, timezone },
         });
-        const tenantName = input.tenantName?.trim() || `${input.displayName?.trim() || email.split('@')[0]}'s workspace`;
+        const tenantName = input.tenantName?.trim() || personalWorkspaceName(user);
         const tenant = await createTenantWithOwner(tx, { name: tenantName, timezone, ownerId: user.id });
         await recordAudit(tx, { tenantId: tenant.id, actorId: user.id, actorEmail: email, action: 'user.registered' });
         return this.startSession(tx, user, tenant.id, client);
@@ -84,24 +89,25 @@ export class AuthService {
 
   async login(input: { email: string; password: string; tenantId?: string | null }, client: ClientInfo): Promise<AuthTokens> {
     const email = input.email.trim().toLowerCase();
-    await this.throttle.assertAllowed(email, client.ip);
+    await this.throttle.beginAttempt(email, client.ip);
     const user = await this.prisma.user.findUnique({
       where: { email },
       include: { memberships: { orderBy: { createdAt: 'asc' } } },
     });
     const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
-    if (!user || !valid) {
-      await this.throttle.recordFailure(email, client.ip);
-      throw new AuthenticationError('Wrong email or password');
-    }
-    await this.throttle.recordSuccess(email);
+    if (!user || !valid) throw new AuthenticationError('Wrong email or password');
+    await this.throttle.recordSuccess(email, client.ip);
     const membership = input.tenantId
       ? user.memberships.find((m) => m.tenantId === input.tenantId)
       : user.memberships[0];
-    if (!membership) throw new AuthenticationError('You are not a member of that workspace');
+    if (input.tenantId && !membership) throw new AuthenticationError('You are not a member of that workspace');
     return this.prisma.$transaction(async (tx) => {
       await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
-      return this.startSession(tx, user, membership.tenantId, client);
+      // Someone who left every workspace still signs in, into a fresh one of their own.
+      const tenantId =
+        membership?.tenantId ??
+        (await createTenantWithOwner(tx, { name: personalWorkspaceName(user), timezone: user.timezone, ownerId: user.id })).id;
+      return this.startSession(tx, user, tenantId, client);
     });
   }
 
@@ -142,7 +148,9 @@ export class AuthService {
 
   /** Points the session at another tenant the user belongs to and issues tokens for it. */
   async switchTenant(userId: string, sessionId: string, tenantId: string, client: ClientInfo): Promise<AuthTokens> {
-    const member = await this.prisma.membership.findUnique({ where: { userId_tenantId: { userId, tenantId } } });
+    const member = isRowId(tenantId)
+      ? await this.prisma.membership.findUnique({ where: { userId_tenantId: { userId, tenantId } } })
+      : null;
     if (!member) throw new AuthenticationError('You are not a member of that workspace');
     return this.prisma.$transaction(async (tx) => {
       const user = await tx.user.findUniqueOrThrow({ where: { id: userId } });
@@ -173,6 +181,7 @@ export class AuthService {
 
   /** Returns false when the session is not the user's (or already gone): no existence oracle. */
   async revokeSession(userId: string, sessionId: string): Promise<boolean> {
+    if (!isRowId(sessionId)) return false;
     const { count } = await this.revokeSessions({ id: sessionId, userId }, 'revoked');
     return count > 0;
   }
@@ -282,6 +291,10 @@ export class AuthService {
       data: { revokedAt: new Date(), revokeReason: reason },
     });
   }
+}
+
+function personalWorkspaceName(user: { email: string; displayName: string | null }): string {
+  return `${user.displayName?.trim() || user.email.split('@')[0]}'s workspace`;
 }
 
 export function isUniqueViolation(error: unknown): boolean {

@@ -4,10 +4,6 @@ import { config } from '../../config.js';
 import { RateLimitedError } from '../../lib/errors.js';
 import { redisKey } from '../../lib/redis.js';
 
-/**
- * Counts failed logins per account and per IP in Redis. While either budget is spent, login answers
- * RateLimitedError before the password is even checked; a successful login clears the account budget.
- */
 export interface LoginThrottleLimits {
   maxFailuresPerAccount: number;
   maxFailuresPerIp: number;
@@ -20,13 +16,19 @@ const configuredLimits: LoginThrottleLimits = {
   windowSeconds: config.auth.loginFailureWindowSeconds,
 };
 
+/**
+ * Counts login attempts per account and per IP in Redis. Each attempt spends a point from both
+ * budgets before the password is checked, so parallel guesses cannot all pass a check made before any
+ * failure was counted. While either budget is spent, login answers RateLimitedError; a successful
+ * login clears the account budget and gives the IP its point back.
+ */
 export class LoginThrottle {
   private readonly byAccount: RateLimiterRedis;
   private readonly byIp: RateLimiterRedis;
 
   constructor(
     redis: Redis,
-    private readonly limits: LoginThrottleLimits = configuredLimits,
+    limits: LoginThrottleLimits = configuredLimits,
   ) {
     const limiter = (scope: string, points: number) =>
       new RateLimiterRedis({
@@ -40,35 +42,23 @@ export class LoginThrottle {
     this.byIp = limiter('ip', limits.maxFailuresPerIp);
   }
 
-  async assertAllowed(email: string, ip: string | null): Promise<void> {
-    const [account, address] = await Promise.all([
-      this.byAccount.get(email),
-      ip ? this.byIp.get(ip) : Promise.resolve(null),
+  /** Spends one attempt from both budgets, or refuses it (spending nothing) while either is exhausted. */
+  async beginAttempt(email: string, ip: string | null): Promise<void> {
+    const spent = await Promise.allSettled([this.byAccount.consume(email), ip ? this.byIp.consume(ip) : null]);
+    const refusals = spent.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    const unexpected = refusals.find((r) => !(r instanceof RateLimiterRes));
+    if (unexpected) throw unexpected;
+    if (refusals.length === 0) return;
+    // A refused attempt costs nothing: give back what the other budget just spent.
+    await Promise.all([
+      spent[0]?.status === 'fulfilled' ? this.byAccount.reward(email, 1) : undefined,
+      spent[1]?.status === 'fulfilled' && ip ? this.byIp.reward(ip, 1) : undefined,
     ]);
-    const blocked = [
-      { res: account, max: this.limits.maxFailuresPerAccount },
-      { res: address, max: this.limits.maxFailuresPerIp },
-    ].filter(({ res, max }) => res !== null && res.consumedPoints >= max);
-    if (blocked.length > 0) {
-      const wait = Math.max(...blocked.map(({ res }) => Math.ceil((res?.msBeforeNext ?? 1000) / 1000)));
-      throw new RateLimitedError(wait, `Too many failed logins; retry in ${wait} s`);
-    }
+    const wait = Math.max(...refusals.map((r) => Math.max(1, Math.ceil((r as RateLimiterRes).msBeforeNext / 1000))));
+    throw new RateLimitedError(wait, `Too many failed logins; retry in ${wait} s`);
   }
 
-  async recordFailure(email: string, ip: string | null): Promise<void> {
-    await Promise.all([consume(this.byAccount, email), ip ? consume(this.byIp, ip) : undefined]);
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.byAccount.delete(email);
-  }
-}
-
-async function consume(limiter: RateLimiterRedis, key: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (rejection) {
-    // Over budget: the key is now blocked, which is exactly what we want to record.
-    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+  async recordSuccess(email: string, ip: string | null): Promise<void> {
+    await Promise.all([this.byAccount.delete(email), ip ? this.byIp.reward(ip, 1) : undefined]);
   }
 }

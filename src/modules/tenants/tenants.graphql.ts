@@ -14,6 +14,8 @@ export const RoleEnum = builder.enumType(Role, {
 
 export const TenantNode = builder.prismaNode('Tenant', {
   id: { field: 'id' },
+  // node(id) of a missing or other tenant's row answers null, not an error.
+  nullable: true,
   description: 'A workspace: a university department, a school, a content team.',
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -37,6 +39,8 @@ const MemberPermissions = builder.objectRef<Record<Permission, boolean>>('Member
 
 const MembershipNode = builder.prismaNode('Membership', {
   id: { field: 'id' },
+  // node(id) of a missing or other tenant's row answers null, not an error.
+  nullable: true,
   fields: (t) => ({
     role: t.expose('role', { type: RoleEnum }),
     permissions: t.field({

@@ -4,7 +4,7 @@ import type { Role } from '../../generated/prisma/enums.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { TenantDb } from '../../lib/db.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { isTimeZone } from '../auth/auth.service.js';
+import { isRowId, isTimeZone } from '../auth/auth.service.js';
 import { hasRole, type Permission, type Viewer } from '../auth/viewer.js';
 import { createTenantWithOwner } from './tenant-factory.js';
 
@@ -104,7 +104,7 @@ export class TenantsService {
   }
 
   private async findMembership(db: TenantDb, id: string): Promise<Membership> {
-    const membership = await db.membership.findUnique({ where: { id } });
+    const membership = isRowId(id) ? await db.membership.findUnique({ where: { id } }) : null;
     if (!membership) throw new NotFoundError('Membership');
     return membership;
   }
