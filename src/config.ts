@@ -61,6 +61,15 @@ const envSchema = z
     WORKER_CONCURRENCY_AI: seconds(4),
     WORKER_CONCURRENCY_PUBLISH: seconds(4),
     WORKER_CONCURRENCY_MAINTENANCE: seconds(1),
+    /**
+     * Per-stage retry policy as `stage=attempts:backoffMs` pairs, e.g. `download=4:600000,trim=3:180000`;
+     * stages not named keep the defaults of inventory §2.2 (see pipelineRetry below).
+     */
+    PIPELINE_RETRY: z.string().default(''),
+    /** A worker that stops renewing a job's lock for this long is taken as dead; its job is run again. */
+    WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** How often workers look for such stalled jobs. */
+    WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
     /** Revoked or expired sessions are kept this long for the sessions list and audits, then purged. */
     SESSION_RETENTION_DAYS: seconds(30),
 
@@ -95,6 +104,33 @@ const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+const STAGE_NAMES = ['DOWNLOAD', 'TRIM', 'TRANSCRIBE', 'TOPICS', 'SUBTITLES', 'POSTER', 'PUBLISH'] as const;
+type RetryPolicy = { attempts: number; backoffMs: number };
+
+/** Defaults from the original (inventory §2.2): attempts = retries + 1. */
+const DEFAULT_RETRY: Record<(typeof STAGE_NAMES)[number], RetryPolicy> = {
+  DOWNLOAD: { attempts: 4, backoffMs: 600_000 },
+  TRIM: { attempts: 3, backoffMs: 180_000 },
+  TRANSCRIBE: { attempts: 3, backoffMs: 180_000 },
+  TOPICS: { attempts: 3, backoffMs: 180_000 },
+  SUBTITLES: { attempts: 3, backoffMs: 180_000 },
+  POSTER: { attempts: 3, backoffMs: 180_000 },
+  PUBLISH: { attempts: 6, backoffMs: 600_000 },
+};
+
+function pipelineRetry(spec: string): Record<(typeof STAGE_NAMES)[number], RetryPolicy> {
+  const policy = { ...DEFAULT_RETRY };
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z]+)=(\d+):(\d+)$/i.exec(part);
+    const stage = match?.[1]?.toUpperCase() as (typeof STAGE_NAMES)[number] | undefined;
+    if (!match || !stage || !STAGE_NAMES.includes(stage) || Number(match[2]) < 1) {
+      throw new Error(`Invalid configuration:\n  PIPELINE_RETRY: "${part}" is not stage=attempts:backoffMs (stages: ${STAGE_NAMES.join(', ').toLowerCase()})`);
+    }
+    policy[stage] = { attempts: Number(match[2]), backoffMs: Number(match[3]) };
+  }
+  return policy;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(env);
@@ -134,7 +170,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       x264Preset: e.MEDIA_X264_PRESET,
       x264Crf: e.MEDIA_X264_CRF,
     },
+    pipeline: { retry: pipelineRetry(e.PIPELINE_RETRY) },
     workers: {
+      lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
       concurrency: {
         ingest: e.WORKER_CONCURRENCY_INGEST,
         media: e.WORKER_CONCURRENCY_MEDIA,

@@ -5,7 +5,8 @@ import { createRedis } from './lib/redis.js';
 import { createServices } from './services.js';
 
 const redis = createRedis();
-const app = await startApp({ prisma, redis, services: createServices({ prisma, redis }) });
+const services = createServices({ prisma, redis });
+const app = await startApp({ prisma, redis, services });
 logger.info({ url: app.url, ws: app.wsUrl }, 'LEAP API listening');
 
 let stopping = false;
@@ -14,6 +15,7 @@ const shutdown = async (signal: string) => {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await app.close();
+  await services.close();
   redis.disconnect();
   await prisma.$disconnect();
   process.exit(0);

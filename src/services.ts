@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PrismaClient } from './generated/prisma/client.js';
+import { JobQueues } from './jobs/queues.js';
+import { createRedis } from './lib/redis.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
 import { ConfigService } from './modules/config/config.service.js';
@@ -7,6 +9,11 @@ import { MetadataService } from './modules/metadata/metadata.service.js';
 import { PresetsService } from './modules/presets/presets.service.js';
 import { MediaService } from './modules/recordings/media.service.js';
 import { RecordingsService } from './modules/recordings/recordings.service.js';
+import { PipelineOrchestrator } from './modules/pipeline/orchestrator.js';
+import { PipelineState } from './modules/pipeline/pipeline-state.js';
+import { PipelineService } from './modules/pipeline/pipeline.service.js';
+import { ProgressHub } from './modules/pipeline/progress-hub.js';
+import { QuotaService } from './modules/quotas/quotas.service.js';
 import { createStorage, type StorageBackend } from './modules/storage/storage.js';
 import { TemplateMatchingService } from './modules/templates/matching.service.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
@@ -24,6 +31,15 @@ export interface Services {
   metadata: MetadataService;
   recordings: RecordingsService;
   media: MediaService;
+  quotas: QuotaService;
+  queues: JobQueues;
+  pipelineState: PipelineState;
+  orchestrator: PipelineOrchestrator;
+  pipeline: PipelineService;
+  /** Pipeline events for subscriptions (opens its Redis subscriber on first use). */
+  progressHub: ProgressHub;
+  /** Closes the connections the services opened (queues, subscriber). */
+  close(): Promise<void>;
 }
 
 export interface ServiceDeps {
@@ -41,6 +57,11 @@ export function createServices(deps: ServiceDeps): Services {
   const storage = deps.storage ?? createStorage();
   const config = new ConfigService();
   const templateMatching = new TemplateMatchingService();
+  const quotas = new QuotaService();
+  const queues = new JobQueues();
+  const pipelineState = new PipelineState(deps.prisma, deps.redis);
+  const orchestrator = new PipelineOrchestrator(pipelineState, queues);
+  const progressHub = new ProgressHub(() => createRedis({ maxRetriesPerRequest: null }));
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -52,5 +73,14 @@ export function createServices(deps: ServiceDeps): Services {
     metadata: new MetadataService(config),
     recordings: new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes),
     media: new MediaService(deps.prisma, storage),
+    quotas,
+    queues,
+    pipelineState,
+    orchestrator,
+    pipeline: new PipelineService(pipelineState, orchestrator, config, quotas, storage),
+    progressHub,
+    async close() {
+      await Promise.all([queues.close(), progressHub.close()]);
+    },
   };
 }

@@ -20,6 +20,7 @@ const shutdown = async (signal: string) => {
   logger.info({ signal }, 'workers shutting down');
   await runtime.close();
   await queues.close();
+  await services.close();
   redis.disconnect();
   await prisma.$disconnect();
   process.exit(0);

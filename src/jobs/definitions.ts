@@ -1,6 +1,7 @@
 // Every background job type in one table (PeerTube-style): which queue runs it, its retry policy,
 // and an optional schedule. Handlers are registered separately and checked against this table at
 // worker start-up, so a job without a handler (or a handler without a job) stops the process.
+import { config } from '../config.js';
 
 export const QUEUE_NAMES = ['ingest', 'media', 'ai', 'publish', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -8,18 +9,45 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 export interface JobDefinition {
   queue: QueueName;
   attempts: number;
-  /** Base delay of the exponential backoff, in ms. */
+  /** Base delay of the exponential backoff (with jitter), in ms. */
   backoffMs: number;
   /** Cron pattern (UTC) for jobs the workers schedule themselves. */
   schedule?: string;
 }
 
+/** A pipeline stage job: ids only, never blobs. The worker re-reads everything under the tenant. */
+export interface StageJobData {
+  tenantId: string;
+  runId: string;
+  recordingId: string;
+  /** PUBLISH only: the output target this job uploads to (the stage job itself fans out). */
+  targetId?: string;
+}
+
 /** Payload type of each job. */
 export interface JobPayloads {
+  'pipeline.download': StageJobData;
+  'pipeline.trim': StageJobData;
+  'pipeline.transcribe': StageJobData;
+  'pipeline.topics': StageJobData;
+  'pipeline.subtitles': StageJobData;
+  'pipeline.poster': StageJobData;
+  'pipeline.publish': StageJobData;
   'maintenance.purge-sessions': Record<string, never>;
+  'maintenance.reconcile-runs': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
+const retry = config.pipeline.retry;
+
 export const JOBS: Record<JobName, JobDefinition> = {
+  'pipeline.download': { queue: 'ingest', ...retry.DOWNLOAD },
+  'pipeline.trim': { queue: 'media', ...retry.TRIM },
+  'pipeline.poster': { queue: 'media', ...retry.POSTER },
+  'pipeline.transcribe': { queue: 'ai', ...retry.TRANSCRIBE },
+  'pipeline.topics': { queue: 'ai', ...retry.TOPICS },
+  'pipeline.subtitles': { queue: 'ai', ...retry.SUBTITLES },
+  'pipeline.publish': { queue: 'publish', ...retry.PUBLISH },
   'maintenance.purge-sessions': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '0 3 * * *' },
+  'maintenance.reconcile-runs': { queue: 'maintenance', attempts: 1, backoffMs: 60_000, schedule: '*/5 * * * *' },
 };

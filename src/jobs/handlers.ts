@@ -2,12 +2,15 @@ import type { Job } from 'bullmq';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../lib/logger.js';
 import { purgeStaleSessions } from '../modules/auth/session-purge.js';
+import { reconcileRuns } from '../modules/pipeline/reconcile.js';
+import type { StageRunner } from '../modules/pipeline/stage-runner.js';
 import type { Services } from '../services.js';
 import { JOBS, type JobName, type JobPayloads } from './definitions.js';
 
 export interface JobContext {
   prisma: PrismaClient;
   services: Services;
+  stages: StageRunner;
   log: Logger;
 }
 
@@ -16,6 +19,18 @@ export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
 /** Thin handlers: each calls the same service code the API uses. */
 export const jobHandlers: JobHandlers = {
+  'pipeline.download': (job, { stages, log }) => stages.run(job, 'DOWNLOAD', log),
+  'pipeline.trim': (job, { stages, log }) => stages.run(job, 'TRIM', log),
+  'pipeline.transcribe': (job, { stages, log }) => stages.run(job, 'TRANSCRIBE', log),
+  'pipeline.topics': (job, { stages, log }) => stages.run(job, 'TOPICS', log),
+  'pipeline.subtitles': (job, { stages, log }) => stages.run(job, 'SUBTITLES', log),
+  'pipeline.poster': (job, { stages, log }) => stages.run(job, 'POSTER', log),
+  'pipeline.publish': (job, { stages, log }) => stages.runPublish(job, log),
+  'maintenance.reconcile-runs': async (_job, { prisma, services, log }) => {
+    const result = await reconcileRuns(prisma, services.orchestrator);
+    if (result.advanced > 0) log.info(result, 'reconciled pipeline runs');
+    return result;
+  },
   'maintenance.purge-sessions': async (_job, { prisma, log }) => {
     const purged = await purgeStaleSessions(prisma);
     log.info({ purged }, 'purged stale sessions');

@@ -10,20 +10,31 @@ export function bullConnection(): ConnectionOptions {
   return createRedis({ maxRetriesPerRequest: null });
 }
 
-/** One BullMQ queue per job family; producers (API, workers) enqueue through this. */
+/**
+ * One BullMQ queue per job family; producers (API, workers) enqueue through this. Queues and their
+ * shared connection are opened on first use, so a process that never enqueues holds none.
+ */
 export class JobQueues {
-  private readonly queues: Map<QueueName, Queue>;
+  private readonly queues = new Map<QueueName, Queue>();
+  private connection: ConnectionOptions | null;
 
-  constructor(connection: ConnectionOptions = bullConnection()) {
-    this.queues = new Map(
-      QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix: BULL_PREFIX })]),
-    );
+  constructor(connection: ConnectionOptions | null = null) {
+    this.connection = connection;
   }
 
   queue(name: QueueName): Queue {
-    const queue = this.queues.get(name);
-    if (!queue) throw new Error(`unknown queue ${name}`);
+    if (!QUEUE_NAMES.includes(name)) throw new Error(`unknown queue ${name}`);
+    let queue = this.queues.get(name);
+    if (!queue) {
+      this.connection ??= bullConnection();
+      queue = new Queue(name, { connection: this.connection, prefix: BULL_PREFIX });
+      this.queues.set(name, queue);
+    }
     return queue;
+  }
+
+  queueOf(name: JobName): QueueName {
+    return JOBS[name].queue;
   }
 
   /** Enqueues a job with its table policy; a `jobId` makes the enqueue idempotent. */
@@ -52,5 +63,10 @@ export class JobQueues {
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+    if (this.connection && 'disconnect' in this.connection && typeof this.connection.disconnect === 'function') {
+      this.connection.disconnect();
+    }
+    this.connection = null;
   }
 }

@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { JOBS, QUEUE_NAMES, type JobName } from './definitions.js';
 import { assertHandlersComplete, jobHandlers, type JobHandler, type JobHandlers } from './handlers.js';
 import { BULL_PREFIX, bullConnection } from './queues.js';
+import { StageRunner } from '../modules/pipeline/stage-runner.js';
 
 export interface WorkerRuntime {
   workers: Worker[];
@@ -23,6 +24,8 @@ export async function startWorkers(
 ): Promise<WorkerRuntime> {
   assertHandlersComplete(handlers);
   const connection = bullConnection();
+  const { services } = deps;
+  const stages = new StageRunner(services.pipelineState, services.orchestrator, services);
   const workers = QUEUE_NAMES.map(
     (queue) =>
       new Worker(
@@ -31,9 +34,17 @@ export async function startWorkers(
           if (!isJobName(job.name)) throw new Error(`no handler for job "${job.name}" on queue ${queue}`);
           const log = logger.child({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
           const handler = handlers[job.name] as JobHandler<JobName>;
-          return handler(job, { ...deps, log });
+          return handler(job, { ...deps, stages, log });
         },
-        { connection, prefix: BULL_PREFIX, concurrency: config.workers.concurrency[queue] },
+        {
+          connection,
+          prefix: BULL_PREFIX,
+          concurrency: config.workers.concurrency[queue],
+          lockDuration: config.workers.lockDurationMs,
+          stalledInterval: config.workers.stalledIntervalMs,
+          // A job whose worker died twice mid-way is failed rather than retried forever.
+          maxStalledCount: 2,
+        },
       ),
   );
   for (const worker of workers) {
@@ -47,6 +58,7 @@ export async function startWorkers(
     workers,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
+      if ('disconnect' in connection && typeof connection.disconnect === 'function') connection.disconnect();
     },
   };
 }

@@ -68,6 +68,7 @@ export async function startTestApp(
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
       await app.close();
+      await services.close();
       redis.disconnect();
     },
   };

@@ -161,6 +161,36 @@ export class MediaService {
   }
 
   /**
+   * The ASR audio of a recording that was not trimmed (trimming disabled): mono 16 kHz from the video
+   * (or the source). A recording that already has its audio keeps it.
+   */
+  async prepareAsrAudio(tenantId: string, recordingId: string, onProgress?: StageProgress): Promise<{ audioFileKey: string }> {
+    const db = forTenant(tenantId, this.prisma);
+    const recording = await db.recording.findUnique({ where: { id: recordingId } });
+    if (!recording) throw new NotFoundError('Recording');
+    if (recording.audioFileKey && (await this.storage.exists(recording.audioFileKey))) return { audioFileKey: recording.audioFileKey };
+    const mediaKey = recording.videoFileKey ?? recording.sourceFileKey;
+    if (!mediaKey) throw new ConflictError('The recording has no source file yet');
+    return this.withTempDir('audio', async (dir) => {
+      onProgress?.({ fraction: 0, step: 'download' });
+      const media = path.join(dir, `media${path.extname(mediaKey)}`);
+      await this.storage.getToFile(mediaKey, media);
+      const info = await probeMedia(media);
+      if (!info.audio) throw new ConflictError('The recording has no audio to transcribe');
+      const audioFile = path.join(dir, `audio.${ASR_AUDIO.ext}`);
+      await extractAsrAudio(media, info, audioFile, { onProgress: (p) => onProgress?.({ fraction: 0.1 + 0.8 * p.fraction, step: 'audio' }) });
+      const audioFileKey = recordingFileKey(tenantId, recordingId, `audio.${ASR_AUDIO.ext}`);
+      const grown = await this.store(audioFileKey, audioFile);
+      await db.$transaction(async (tx) => {
+        await tx.recording.update({ where: { id: recordingId }, data: { audioFileKey, trimmedDurationSec: recording.trimmedDurationSec ?? info.durationSec } });
+        if (grown !== 0) await tx.tenant.update({ where: { id: tenantId }, data: { storageBytes: { increment: grown } } });
+      });
+      onProgress?.({ fraction: 1, step: 'store' });
+      return { audioFileKey };
+    });
+  }
+
+  /**
    * POSTER (best effort in the pipeline): a 640 px JPEG from the trimmed video (or the source).
    * Returns null for audio-only recordings; an existing poster is kept unless `force`.
    */

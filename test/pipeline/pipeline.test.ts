@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prisma } from '../../src/lib/db.js';
+import { rawId, registerUser, startTestApp, type RegisteredUser, type TestApp } from '../support/app.js';
+import { LECTURE_SOUND, mediaScratch } from '../support/media.js';
+import { isRunEnd, RECORDING_PROGRESS, recordEvents, START_PIPELINE, startPipeline, startWorkerProcess, type ReceivedEvent, type WorkerProcess } from '../support/pipeline.js';
+import { uploadRecording } from '../support/uploads.js';
+
+// A real recording through the pipeline: API in-process, workers in a child process (as in
+// production), progress over graphql-ws.
+
+let app: TestApp;
+let owner: RegisteredUser;
+let worker: WorkerProcess;
+let lecture: Buffer;
+let scratch: Awaited<ReturnType<typeof mediaScratch>>;
+
+beforeAll(async () => {
+  scratch = await mediaScratch('pipeline');
+  lecture = await readFile(
+    await scratch.make('lecture.mp4', { durationSec: 50, sound: LECTURE_SOUND, video: { codec: 'h264', width: 160, height: 90, fps: 15, picture: 'flash' }, audio: { codec: 'aac' }, muxer: 'mp4' }),
+  );
+  [app, worker] = await Promise.all([startTestApp(), startWorkerProcess()]);
+  owner = await registerUser(app);
+  // Several runs at once in this file.
+  await prisma.quotaOverride.create({ data: { tenantId: rawId(owner.tenantId), concurrentPipelines: 10 } });
+}, 120_000);
+
+afterAll(async () => {
+  await worker?.kill();
+  await app?.close();
+  await scratch?.cleanup();
+});
+
+async function upload(name = 'Lecture 1'): Promise<string> {
+  const res = await uploadRecording(app, owner.accessToken, { fileName: 'lecture.mp4', data: lecture }, name);
+  const recording = res.data?.createRecordingFromUpload;
+  if (recording?.__typename !== 'Recording') throw new Error(JSON.stringify(res));
+  return recording.id;
+}
+
+const stepEvents = (events: ReceivedEvent[], stage: string) => events.filter((e) => e.stage === stage && e.kind === 'STEP');
+
+describe('a lecture through the pipeline', () => {
+  it('runs every stage in order and streams each step live to a graphql-ws subscriber', async () => {
+    const recordingId = await upload();
+    const subscriber = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    const runId = await startPipeline(app, owner.accessToken, recordingId);
+    const end = await subscriber.until(isRunEnd);
+    subscriber.stop();
+
+    expect(end.status).toBe('COMPLETED');
+    expect(end.runId).toBe(runId);
+    const live = subscriber.events.filter((e) => e.kind !== 'SNAPSHOT');
+    const seqs = live.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+
+    const trim = stepEvents(live, 'TRIM');
+    expect(trim[0]?.status).toBe('RUNNING');
+    expect(trim.at(-1)).toMatchObject({ status: 'COMPLETED', progress: 100 });
+    const progress = trim.map((e) => e.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(stepEvents(live, 'POSTER').at(-1)?.status).toBe('COMPLETED');
+    // TRIM comes before POSTER; the run is started before any step and ends after all of them.
+    expect(live.findIndex((e) => e.stage === 'POSTER')).toBeGreaterThan(live.findIndex((e) => e.stage === 'TRIM'));
+    expect(live[0]).toMatchObject({ kind: 'RUN', status: 'QUEUED' });
+    expect(live.at(-1)).toBe(end);
+
+    const recording = await prisma.recording.findUniqueOrThrow({ where: { id: rawId(recordingId) }, include: { pipelineRuns: { include: { steps: true } } } });
+    expect(recording.status).toBe(end.recordingStatus);
+    expect(recording.trimmedDurationSec).toBeLessThan(recording.durationSec ?? 0);
+    expect(recording.posterFileKey).toMatch(/poster\.jpg$/);
+    const steps = Object.fromEntries(recording.pipelineRuns[0]!.steps.map((s) => [s.stage, s]));
+    expect(steps.DOWNLOAD).toMatchObject({ status: 'SKIPPED', skipReason: 'The source file is already in storage' });
+    expect(steps.PUBLISH).toMatchObject({ status: 'SKIPPED', skipReason: 'No output presets are configured' });
+    expect(steps.TRIM?.attempts).toBe(1);
+  });
+
+  it('answers a second start of a running recording with a typed conflict', async () => {
+    const recordingId = await upload('Lecture 2');
+    const subscriber = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    await startPipeline(app, owner.accessToken, recordingId);
+    const second = await app.gql<{ startPipeline: { __typename: string; code: string } }>(START_PIPELINE, { input: { recordingId } }, owner.accessToken);
+    expect(second.data?.startPipeline).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
+    await subscriber.until(isRunEnd);
+    subscriber.stop();
+    expect(await prisma.pipelineRun.count({ where: { recordingId: rawId(recordingId) } })).toBe(1);
+  });
+
+  it('skips the stages the per-request overrides disable, with the reason', async () => {
+    const recordingId = await upload('Lecture 3');
+    const subscriber = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    await startPipeline(app, owner.accessToken, recordingId, { overrides: { processingConfig: { trimming: { enabled: false }, poster: { enabled: false } } } });
+    const end = await subscriber.until(isRunEnd);
+    subscriber.stop();
+    expect(end.status).toBe('COMPLETED');
+    const run = await prisma.pipelineRun.findFirstOrThrow({ where: { recordingId: rawId(recordingId) }, include: { steps: true } });
+    const trim = run.steps.find((s) => s.stage === 'TRIM');
+    expect(trim).toMatchObject({ status: 'SKIPPED', skipReason: 'Trimming is disabled in the configuration' });
+    expect(stepEvents(subscriber.events, 'TRIM')).toEqual([]);
+  });
+
+  it('gives a late subscriber the snapshot of a finished run, then nothing stale', async () => {
+    const recordingId = await upload('Lecture 4');
+    const first = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    await startPipeline(app, owner.accessToken, recordingId);
+    await first.until(isRunEnd);
+    first.stop();
+
+    const late = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    await late.until((e) => e.kind === 'SNAPSHOT' && e.stage === 'PUBLISH');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    late.stop();
+    expect(late.events.every((e) => e.kind === 'SNAPSHOT')).toBe(true);
+    expect(late.events[0]).toMatchObject({ stage: null, status: 'COMPLETED' });
+    expect(late.events.find((e) => e.stage === 'TRIM')).toMatchObject({ status: 'COMPLETED', progress: 100 });
+  });
+});
