@@ -48,6 +48,9 @@ export async function startWorkers(
       ),
   );
   for (const worker of workers) {
+    worker.on('completed', (job) =>
+      logger.info({ queue: worker.name, job: job.name, jobId: job.id, ms: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : null }, 'job done'),
+    );
     worker.on('failed', (job, error) =>
       logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error }, 'job failed'),
     );

@@ -38,11 +38,25 @@ export class PipelineState {
     return forTenant(tenantId, this.prisma);
   }
 
-  /** Updates one step; `progressOnly` changes skip re-deriving the recording status (hot path). */
-  async updateStep(tenantId: string, runId: string, stage: Stage, patch: StepPatch, options: { failure?: FailureFlags; progressOnly?: boolean } = {}): Promise<PipelineEvent> {
+  /**
+   * Updates one step; `progressOnly` changes skip re-deriving the recording status (hot path).
+   * With `from`, the change only happens while the step is in one of those states (else: null).
+   */
+  async updateStep(
+    tenantId: string,
+    runId: string,
+    stage: Stage,
+    patch: StepPatch,
+    options: { failure?: FailureFlags; progressOnly?: boolean; from?: StepStatus[] } = {},
+  ): Promise<PipelineEvent | null> {
     const at = new Date();
     const event = await this.db(tenantId).$transaction(async (tx) => {
+      // Taking the seq locks the run row; every step change does it first, so the check below is race-free.
       const run = await tx.pipelineRun.update({ where: { id: runId }, data: { eventSeq: { increment: 1 } }, select: { eventSeq: true, recordingId: true } });
+      if (options.from) {
+        const current = await tx.pipelineStep.findUnique({ where: { runId_stage: { runId, stage } }, select: { status: true } });
+        if (!current || !options.from.includes(current.status)) return null;
+      }
       const data = { ...patch, ...(patch.error ? { error: errorText(patch.error) } : {}), eventSeq: run.eventSeq };
       const step = await tx.pipelineStep.update({ where: { runId_stage: { runId, stage } }, data });
       const recordingStatus = options.progressOnly
@@ -62,7 +76,7 @@ export class PipelineState {
         recordingStatus,
       } satisfies PipelineEvent;
     });
-    await this.publish(event);
+    if (event) await this.publish(event);
     return event;
   }
 

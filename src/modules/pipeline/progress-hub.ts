@@ -27,7 +27,6 @@ export class ProgressHub {
     if (!this.subscriber) {
       const subscriber = this.connect();
       subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
-      subscriber.on('error', (error) => logger.warn({ err: error }, 'progress subscriber error'));
       this.subscriber = subscriber;
     }
     return this.subscriber;

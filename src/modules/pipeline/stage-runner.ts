@@ -65,15 +65,16 @@ export class StageRunner {
 
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    await this.state.updateStep(tenantId, runId, stage, {
-      status: 'RUNNING',
-      attempts: attempt,
-      progress: 0,
-      startedAt: new Date(),
-      finishedAt: null,
-      error: null,
-      message: attempt > 1 ? `Attempt ${attempt} of ${maxAttempts}` : null,
-    });
+    // Only from PENDING (or RUNNING: a retry, or a job whose worker died): a step cancelled or
+    // skipped in the meantime stays as it is.
+    const started = await this.state.updateStep(
+      tenantId,
+      runId,
+      stage,
+      { status: 'RUNNING', attempts: attempt, progress: 0, startedAt: new Date(), finishedAt: null, error: null, message: attempt > 1 ? `Attempt ${attempt} of ${maxAttempts}` : null },
+      { from: ['PENDING', 'RUNNING'] },
+    );
+    if (!started) return { ignored: 'step no longer pending' };
 
     const reporter = new ProgressReporter(this.state, { tenantId, runId, stage });
     let outcome: StageOutcome;
