@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/lib/db.js';
 import { rawId, registerUser, startTestApp, type RegisteredUser, type TestApp } from '../support/app.js';
 import { LECTURE_SOUND, mediaScratch } from '../support/media.js';
-import { isRunEnd, RECORDING_PROGRESS, recordEvents, START_PIPELINE, startPipeline, startWorkerProcess, type ReceivedEvent, type WorkerProcess } from '../support/pipeline.js';
+import { EVENT_FIELDS, isRunEnd, RECORDING_PROGRESS, recordEvents, START_PIPELINE, startPipeline, startWorkerProcess, type ReceivedEvent, type WorkerProcess } from '../support/pipeline.js';
 import { uploadRecording } from '../support/uploads.js';
 
 // A real recording through the pipeline: API in-process, workers in a child process (as in
@@ -115,5 +115,55 @@ describe('a lecture through the pipeline', () => {
     expect(late.events.every((e) => e.kind === 'SNAPSHOT')).toBe(true);
     expect(late.events[0]).toMatchObject({ stage: null, status: 'COMPLETED' });
     expect(late.events.find((e) => e.stage === 'TRIM')).toMatchObject({ status: 'COMPLETED', progress: 100 });
+  });
+
+  it('gives a reconnecting subscriber the snapshot and every later change, so it misses nothing', async () => {
+    const recordingId = await upload('Lecture 5');
+    const firstClient = app.ws(owner.accessToken);
+    const first = recordEvents(firstClient, RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    await startPipeline(app, owner.accessToken, recordingId, { overrides: { processingConfig: { trimming: { mode: 'pauses' } } } });
+    await first.until((e) => e.stage === 'TRIM' && e.status === 'RUNNING');
+    await firstClient.dispose();
+
+    const second = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    await second.until(isRunEnd);
+    second.stop();
+    const [snapshot, live] = [second.events.filter((e) => e.kind === 'SNAPSHOT'), second.events.filter((e) => e.kind !== 'SNAPSHOT')];
+    expect(snapshot.length).toBe(8); // the run and its 7 steps
+    expect(second.events.slice(0, 8)).toEqual(snapshot);
+    const seqs = live.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+
+    // What the subscriber knows at the end is exactly what the database says.
+    const known = new Map<string, string>();
+    for (const event of second.events) known.set(event.stage ?? 'RUN', event.status);
+    const run = await prisma.pipelineRun.findFirstOrThrow({ where: { recordingId: rawId(recordingId) }, include: { steps: true } });
+    expect(Object.fromEntries(known)).toEqual({ RUN: run.status, ...Object.fromEntries(run.steps.map((s) => [s.stage, s.status])) });
+  });
+
+  it("streams a workspace's runs to pipelineEvents, and nothing of them to another workspace", async () => {
+    const other = await registerUser(app);
+    const query = `subscription { pipelineEvents { ${EVENT_FIELDS} } }`;
+    const mine = recordEvents(app.ws(owner.accessToken), query, {}, 'pipelineEvents');
+    const theirs = recordEvents(app.ws(other.accessToken), query, {}, 'pipelineEvents');
+    const recordingId = await upload('Lecture 6');
+    const runId = await startPipeline(app, owner.accessToken, recordingId);
+    await mine.until((e) => isRunEnd(e) && e.runId === runId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    mine.stop();
+    theirs.stop();
+    expect(mine.events.filter((e) => e.runId === runId).length).toBeGreaterThan(5);
+    expect(theirs.events).toEqual([]);
+    expect(theirs.errors).toEqual([]);
+  });
+
+  it("refuses another workspace's recording on recordingProgress, as if it did not exist", async () => {
+    const other = await registerUser(app);
+    const recordingId = await upload('Lecture 7');
+    const spy = recordEvents(app.ws(other.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    spy.stop();
+    expect(spy.events).toEqual([]);
+    expect(JSON.stringify(spy.errors)).toMatch(/Recording not found/);
   });
 });
