@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Kind, print, type DocumentNode } from 'graphql';
+import { createClient } from 'graphql-ws';
 
 // A small typed GraphQL-over-HTTP client for the generated documents in sdk/generated (`npm run codegen`).
 // Expected failures arrive as data (error union members); this client throws only for transport
@@ -84,4 +85,47 @@ export class LeapClient {
     }
     return body.data;
   }
+}
+
+export interface SubscribeOptions {
+  /** The graphql-ws endpoint; defaults to the HTTP url with ws(s)://. */
+  wsUrl?: string;
+  /** Node 20 has no global WebSocket: pass `ws`'s. */
+  webSocketImpl?: unknown;
+}
+
+/**
+ * A typed subscription over graphql-ws. LEAP subscriptions start with the current state (a
+ * snapshot), so a client that reconnects (here: automatically, up to 5 times) misses nothing.
+ * Returns a function that ends the subscription.
+ */
+export function subscribe<TResult, TVariables extends Record<string, unknown>>(
+  client: LeapClient,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+  handlers: { next(data: TResult): void; error?(error: unknown): void; complete?(): void },
+  options: SubscribeOptions = {},
+): () => void {
+  const ws = createClient({
+    url: options.wsUrl ?? client.url.replace(/^http/, 'ws'),
+    webSocketImpl: options.webSocketImpl,
+    connectionParams: () => (client.accessToken ? { authorization: `Bearer ${client.accessToken}` } : {}),
+    retryAttempts: 5,
+    shouldRetry: () => true,
+  });
+  const unsubscribe = ws.subscribe<TResult>(
+    { query: print(document), variables },
+    {
+      next: (result) => {
+        if (result.errors?.length) handlers.error?.(new LeapRequestError(result.errors.map((e) => e.message).join('; '), 200, [...result.errors] as GraphQLErrorEntry[], null));
+        else if (result.data) handlers.next(result.data);
+      },
+      error: (error) => handlers.error?.(error),
+      complete: () => handlers.complete?.(),
+    },
+  );
+  return () => {
+    unsubscribe();
+    void ws.dispose();
+  };
 }

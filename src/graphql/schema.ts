@@ -9,5 +9,6 @@ import '../modules/templates/matching.graphql.js';
 import '../modules/config/config.graphql.js';
 import '../modules/metadata/metadata.graphql.js';
 import '../modules/pipeline/pipeline.graphql.js';
+import '../modules/admin/queues.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

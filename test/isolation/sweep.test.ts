@@ -25,6 +25,8 @@ import { Live, operationsFor, resolveLive, rootFieldNames, splitUploads, type Op
 
 interface GqlResult {
   data?: unknown;
+  /** A subscription accepted without error that sent nothing within the window (nothing to report yet). */
+  stayedOpen?: boolean;
   errors?: Array<{ message: string; path?: unknown; extensions?: Record<string, unknown> }>;
 }
 
@@ -96,13 +98,16 @@ function subscribe(query: string, variables: Record<string, unknown>, token: str
         complete: finish,
       },
     );
-    const timer = setTimeout(finish, ms);
+    const timer = setTimeout(() => {
+      if (results.length === 0) results.push({ stayedOpen: true });
+      finish();
+    }, ms);
   });
 }
 
 const hitLimit = (r: GqlResult) => (r.errors ?? []).some((e) => /exceeds maximum (complexity|depth|breadth)/i.test(e.message));
-/** The resolver ran: there is data, or an error raised while executing (it has a path), and no limit refused it. */
-const reachedResolver = (r: GqlResult) => !hitLimit(r) && (r.data != null || (r.errors ?? []).some((e) => e.path !== undefined));
+/** The resolver ran: there is data, or an error raised while executing (it has a path), and no limit refused it; or a subscription stayed open. */
+const reachedResolver = (r: GqlResult) => r.stayedOpen === true || (!hitLimit(r) && (r.data != null || (r.errors ?? []).some((e) => e.path !== undefined)));
 /** Masked unexpected errors are crashes of the server, not answers. */
 const crashed = (r: GqlResult) => (r.errors ?? []).some((e) => e.message === 'Unexpected error.' || e.extensions?.code === 'INTERNAL_SERVER_ERROR');
 
