@@ -29,6 +29,7 @@ const demoAccount = {
 interface DemoContext {
   api: LeapClient;
   session: SessionTokensFragment | null;
+  lecture: LectureState;
 }
 
 interface Step {
@@ -36,25 +37,8 @@ interface Step {
   run(ctx: DemoContext): Promise<void>;
 }
 
-// ── output ─────────────────────────────────────────────────────────────────────────────────────
-const color = process.stdout.isTTY && !('NO_COLOR' in process.env);
-const paint = (code: number) => (text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
-const bold = paint(1);
-const dim = paint(2);
-const green = paint(32);
-const red = paint(31);
-
-const done = (text: string) => console.log(`  ${green('✓')} ${text}`);
-const info = (label: string, value: string) => console.log(`    ${dim(label.padEnd(12))} ${value}`);
-
-function table(rows: Array<Record<string, string>>): void {
-  if (rows.length === 0) return void console.log(`    ${dim('(none)')}`);
-  const columns = Object.keys(rows[0] ?? {});
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => '    ' + cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  console.log(dim(line(columns)));
-  for (const row of rows) console.log(line(columns.map((c) => row[c] ?? '')));
-}
+import { bold, dim, done, green, info, red, table } from './demo-output.js';
+import { processLecture, showOutputs, uploadLecture, type LectureState } from './demo-lecture.js';
 
 const when = (iso: string) => new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 const yes = (flag: boolean) => (flag ? 'yes' : '-');
@@ -199,7 +183,13 @@ const signOut: Step = {
   },
 };
 
-const steps: Step[] = [checkHealth, signIn, showProfile, showWorkspace, showTemplates, rotateTokens, showSessions, signOut];
+const lectureSteps: Step[] = [
+  { title: 'Upload a sample lecture (GraphQL multipart, streamed)', run: (ctx) => uploadLecture(ctx.api, ctx.lecture) },
+  { title: 'Process it end to end: trim, transcribe, topics, subtitles, poster, publish', run: (ctx) => processLecture(ctx.api, ctx.lecture) },
+  { title: 'What LEAP made of it (query recording)', run: (ctx) => showOutputs(ctx.api, ctx.lecture) },
+];
+
+const steps: Step[] = [checkHealth, signIn, showProfile, showWorkspace, showTemplates, ...lectureSteps, rotateTokens, showSessions, signOut];
 
 // ── runner ─────────────────────────────────────────────────────────────────────────────────────
 function describe(error: unknown): string {
@@ -211,7 +201,7 @@ function describe(error: unknown): string {
 
 async function main(): Promise<number> {
   console.log(bold(`LEAP demo against ${apiUrl}`));
-  const ctx: DemoContext = { api: new LeapClient({ url: apiUrl, headers: { 'user-agent': 'leap-demo' } }), session: null };
+  const ctx: DemoContext = { api: new LeapClient({ url: apiUrl, headers: { 'user-agent': 'leap-demo' } }), session: null, lecture: { recordingId: null } };
   for (const [index, step] of steps.entries()) {
     console.log(`\n${bold(`[${index + 1}/${steps.length}] ${step.title}`)}`);
     const started = performance.now();

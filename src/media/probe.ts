@@ -18,6 +18,8 @@ export interface AudioStreamInfo {
   sampleRate: number;
   channels: number;
   bitRate: number | null;
+  /** Where the audio stream ends when the container says (it may end before a longer video). */
+  durationSec?: number | null;
 }
 
 /** What ffprobe says about a file; stored as `Recording.mediaInfo`. */
@@ -108,6 +110,7 @@ export async function probeMedia(file: string): Promise<MediaInfo> {
           sampleRate: audioStream.sample_rate ?? 0,
           channels: audioStream.channels ?? 0,
           bitRate: audioStream.bit_rate,
+          durationSec: audioStream.duration,
         }
       : null,
   };

@@ -59,5 +59,11 @@ export async function analyzeSilence(
       },
     },
   );
-  return { silences: parseSilenceLog(lines, info.durationSec), durationSec: info.durationSec };
+  const silences = parseSilenceLog(lines, info.durationSec);
+  // Audio that stops before a longer video ends in silence as far as anyone hears: a silence that
+  // runs to the end of the audio stream is trailing silence, up to the end of the file.
+  const audioEnd = info.audio.durationSec;
+  const last = silences.at(-1);
+  if (last && audioEnd && audioEnd < info.durationSec && last.end >= audioEnd - 0.1) last.end = info.durationSec;
+  return { silences, durationSec: info.durationSec };
 }
