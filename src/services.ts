@@ -7,6 +7,9 @@ import { MetadataService } from './modules/metadata/metadata.service.js';
 import { PresetsService } from './modules/presets/presets.service.js';
 import { MediaService } from './modules/recordings/media.service.js';
 import { RecordingsService } from './modules/recordings/recordings.service.js';
+import { IngestService } from './modules/sources/ingest.service.js';
+import type { IngestOverrides } from './modules/sources/ingest-options.js';
+import { SourcesService } from './modules/sources/sources.service.js';
 import { createStorage, type StorageBackend } from './modules/storage/storage.js';
 import { TemplateMatchingService } from './modules/templates/matching.service.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
@@ -24,6 +27,9 @@ export interface Services {
   metadata: MetadataService;
   recordings: RecordingsService;
   media: MediaService;
+  sources: SourcesService;
+  /** The DOWNLOAD stage: `downloadSource(tenantId, recordingId, onProgress)`. */
+  ingest: IngestService;
 }
 
 export interface ServiceDeps {
@@ -35,12 +41,19 @@ export interface ServiceDeps {
   storage?: StorageBackend;
   /** Defaults to UPLOAD_MAX_BYTES. */
   uploadMaxBytes?: number;
+  /**
+   * Ingest endpoints and the credentials port; defaults from config. The credentials vault plugs in
+   * here: `credentials: vaultSourceCredentials(credentialsService)` (src/modules/sources/source-credentials.ts).
+   */
+  ingest?: IngestOverrides;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const storage = deps.storage ?? createStorage();
   const config = new ConfigService();
   const templateMatching = new TemplateMatchingService();
+  const recordings = new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes);
+  const sources = new SourcesService(deps.prisma, templateMatching, { ...(deps.uploadMaxBytes ? { maxBytes: deps.uploadMaxBytes } : {}), ...deps.ingest });
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -50,7 +63,9 @@ export function createServices(deps: ServiceDeps): Services {
     templateMatching,
     presets: new PresetsService(),
     metadata: new MetadataService(config),
-    recordings: new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes),
+    recordings,
     media: new MediaService(deps.prisma, storage),
+    sources,
+    ingest: new IngestService(deps.prisma, storage, recordings, sources),
   };
 }
