@@ -72,11 +72,18 @@ function platformOf(extractor: string): string {
   if (key.startsWith('vk')) return 'vk';
   if (key.startsWith('rutube')) return 'rutube';
   if (key.startsWith('yandexdisk')) return 'yandex_disk';
+  // Direct files and <video> tags of a page: the id is just a file or page name.
+  if (key === 'generic' || key === 'html5mediaembed') return 'generic';
   return key.replace(/[^a-z0-9_]/g, '') || 'other';
 }
 
-function toVideo(entry: z.infer<typeof entrySchema>, fallbackUrl: string, extractor: string | null): UrlVideo | null {
-  const url = [entry.webpage_url, entry.url, entry.original_url].find((u): u is string => typeof u === 'string' && /^https?:\/\//i.test(u)) ?? (entry.id ? null : fallbackUrl);
+/**
+ * A single video is downloaded from its page (`webpage_url`; its `url` may be a short-lived stream
+ * link); a playlist entry from its own `url` (entries of one page share the page's webpage_url).
+ */
+function toVideo(entry: z.infer<typeof entrySchema>, fallbackUrl: string, extractor: string | null, isEntry: boolean): UrlVideo | null {
+  const order = isEntry ? [entry.url, entry.webpage_url] : [entry.webpage_url, entry.original_url, entry.url];
+  const url = order.find((u): u is string => typeof u === 'string' && /^https?:\/\//i.test(u)) ?? (entry.id ? null : fallbackUrl);
   if (!url) return null;
   const platform = platformOf(entry.extractor_key ?? entry.ie_key ?? extractor ?? 'other');
   // The generic extractor names a file by its base name, which is not unique across sites.
@@ -105,9 +112,9 @@ export async function probeUrl(url: string, options: YtDlpOptions): Promise<UrlV
   }
   const extractor = info.extractor_key ?? info.ie_key ?? null;
   if (info._type === 'playlist' || info.entries) {
-    return (info.entries ?? []).flatMap((entry) => (entry ? [toVideo(entry, url, null)].filter((v): v is UrlVideo => v !== null) : []));
+    return (info.entries ?? []).flatMap((entry) => (entry ? [toVideo(entry, url, null, true)].filter((v): v is UrlVideo => v !== null) : []));
   }
-  const video = toVideo(info, url, extractor);
+  const video = toVideo(info, url, extractor, false);
   return video ? [video] : [];
 }
 
