@@ -19,10 +19,12 @@ export interface YandexDiskOptions {
   credentialId: string | null;
   idleTimeoutMs: number;
   maxBytes: number;
+  /** Items per listing page (Yandex allows more; 100 keeps answers small). */
+  pageSize?: number;
 }
 
 const API_TIMEOUT_MS = 30_000;
-const PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 100;
 /** Folders deeper than this are not walked (a guard against link cycles and huge trees). */
 const MAX_DEPTH = 20;
 
@@ -134,9 +136,10 @@ export class YandexDiskAdapter implements SourceAdapter {
   }
 
   private async walk(dirPath: string, depth: number, into: Resource[]): Promise<void> {
-    for (let offset = 0; ; offset += PAGE_SIZE) {
+    const pageSize = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
+    for (let offset = 0; ; offset += pageSize) {
       const listing = listingSchema.parse(
-        await this.call(this.target.kind === 'public' ? 'public/resources' : 'resources', { path: dirPath, limit: String(PAGE_SIZE), offset: String(offset), sort: 'name' }, 'Yandex Disk folder'),
+        await this.call(this.target.kind === 'public' ? 'public/resources' : 'resources', { path: dirPath, limit: String(pageSize), offset: String(offset), sort: 'name' }, 'Yandex Disk folder'),
       );
       if (listing.type === 'file') {
         if (this.isWanted(listing)) into.push(listing);
@@ -148,7 +151,7 @@ export class YandexDiskAdapter implements SourceAdapter {
         else if (item.type === 'dir' && this.options.recursive && depth < MAX_DEPTH) await this.walk(item.path, depth + 1, into);
       }
       const total = listing._embedded?.total ?? items.length;
-      if (items.length < PAGE_SIZE || offset + items.length >= total) return;
+      if (items.length < pageSize || offset + items.length >= total) return;
     }
   }
 
