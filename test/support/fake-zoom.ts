@@ -44,6 +44,8 @@ export interface FakeZoom {
   revokeTokens(): void;
   /** The next download of `fileId` is cut after this many bytes. */
   cutNextDownload(fileId: string, afterBytes: number): void;
+  /** The next download of `fileId` answers this status (e.g. 502). */
+  failNextDownload(fileId: string, status: number): void;
   /** The next listing call answers this status (e.g. 500). */
   failNextListing(status: number): void;
   tokensIssued: number;
@@ -57,6 +59,7 @@ export async function startFakeZoom(): Promise<FakeZoom> {
   const refreshTokens = new Set<string>();
   const files = new Map<string, string>();
   const cuts = new Map<string, number>();
+  const downloadFailures = new Map<string, number>();
   let failListing: number | null = null;
 
   const issue = (withRefresh: boolean) => {
@@ -123,6 +126,11 @@ export async function startFakeZoom(): Promise<FakeZoom> {
       if (!bearerOk(request.authorization)) return sendJson(res, 401, { status: false, errorCode: 124, errorMessage: 'Invalid access token.' });
       const file = files.get(download[1] ?? '');
       if (!file) return sendJson(res, 404, { status: false, errorCode: 3301, errorMessage: 'This recording does not exist.' });
+      const failure = downloadFailures.get(download[1] ?? '');
+      if (failure !== undefined) {
+        downloadFailures.delete(download[1] ?? '');
+        return sendJson(res, failure, { status: false, errorCode: failure, errorMessage: 'Service unavailable' });
+      }
       const cut = cuts.get(download[1] ?? '');
       cuts.delete(download[1] ?? '');
       return sendFile(req, res, file, cut !== undefined ? { cutAfterBytes: cut } : {});
@@ -146,6 +154,7 @@ export async function startFakeZoom(): Promise<FakeZoom> {
     addRefreshToken: (token) => void refreshTokens.add(token),
     revokeTokens: () => validTokens.clear(),
     cutNextDownload: (fileId, afterBytes) => void cuts.set(fileId, afterBytes),
+    failNextDownload: (fileId, status) => void downloadFailures.set(fileId, status),
     failNextListing: (status) => {
       failListing = status;
     },
