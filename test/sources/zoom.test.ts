@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, CredentialError, DomainError, NotFoundError } from '../../src/lib/errors.js';
 import { TransientHttpError } from '../../src/platforms/http.js';
+import type { SourceAuth } from '../../src/platforms/source-adapter.js';
 import { ZoomServerToServerAuth, ZoomUserOAuth } from '../../src/platforms/zoom/auth.js';
 import { bestRecordingFile, dateWindows } from '../../src/platforms/zoom/recordings.js';
 import { ZoomAdapter } from '../../src/platforms/zoom/zoom-adapter.js';
@@ -29,7 +30,7 @@ beforeEach(() => {
   zoom.pageSizeCap = 300;
 });
 
-const adapterWith = (auth = new ZoomServerToServerAuth(zoom.app, zoom.oauthBaseUrl, 'cred-1')) =>
+const adapterWith = (auth: SourceAuth = new ZoomServerToServerAuth(zoom.app, zoom.oauthBaseUrl, 'cred-1')) =>
   new ZoomAdapter(auth, { apiBaseUrl: zoom.apiBaseUrl, userId: 'me', credentialId: 'cred-1', idleTimeoutMs: 5000, maxBytes: 1024 ** 3 });
 
 function meeting(n: number, start: string, files: ZoomMeetingJson['recording_files'] = []): ZoomMeetingJson {
