@@ -58,7 +58,12 @@ beforeAll(async () => {
   [zoom, yandex] = await Promise.all([startFakeZoom(), startFakeYandexDisk()]);
   dir = await mkdtemp(path.join(tmpdir(), 'leap-sources-gql-'));
   const lecture = await makeLecture(dir, 'lecture.mp4', 2);
-  web = await listen((req, res, url) => (url.pathname.endsWith('.mp4') ? sendFile(req, res, lecture) : void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><title>Two</title><video src="/a.mp4"></video><video src="/b.mp4"></video></html>')));
+  // Any .mp4 is the lecture; any other path a page with two videos named after it.
+  web = await listen((req, res, url) => {
+    if (url.pathname.endsWith('.mp4')) return sendFile(req, res, lecture);
+    const page = url.pathname.replace(/\.html$/, '');
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><title>Two</title><video src="${page}-1.mp4"></video><video src="${page}-2.mp4"></video></html>`);
+  });
   await yandex.addFile('/Shared/Course/intro.mp4', lecture, { resourceId: 'rid-intro', modified: '2024-03-02T10:00:00+00:00' });
   await yandex.addFile('/Shared/Course/Week 1/derivatives.mp4', lecture, { resourceId: 'rid-deriv', modified: '2024-03-09T10:00:00+00:00' });
   app = await startTestApp({ ingest: ingestOverridesFor({ zoom, yandex }, { urlGuard: { allowHosts: ['127.0.0.1'] } }) });
@@ -212,6 +217,17 @@ describe('syncSource', () => {
     yandex.move('/Shared/Course/intro.mp4', '/Shared/Course/Week 1/introduction.mp4');
     const second = await sync(source.id, '2024-03-01T00:00:00Z', '2024-03-31T00:00:00Z');
     expect(second).toMatchObject({ found: 2, created: 0, skippedDuplicates: 2 });
+  });
+});
+
+describe('URL source sync', () => {
+  it('lists what the URL holds now (a playlist page) and links the rows to the source', async () => {
+    const source = await create({ name: 'Lecture page', type: 'URL', config: { url: `${web.origin}/lectures.html`, quality: 'P480' } });
+    const result = await sync(source.id, '2024-01-01T00:00:00Z', '2024-02-01T00:00:00Z');
+    expect(result).toMatchObject({ found: 2, created: 2 });
+    expect(result.recordings.every((r) => r.sourceType === 'URL' && r.inputSource?.name === 'Lecture page')).toBe(true);
+    const row = await prisma.recording.findUniqueOrThrow({ where: { id: rawId(result.recordings[0]?.id ?? '') } });
+    expect(row.sourceMeta).toMatchObject({ quality: 'P480', url: `${web.origin}/lectures-1.mp4` });
   });
 });
 
