@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { PrismaClient, Recording } from '../../generated/prisma/client.js';
 import { forTenant } from '../../lib/db.js';
 import { CredentialError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import type { MediaInfo } from '../../media/index.js';
 import type { DownloadProgress, SourceAdapter, SourceMeta } from '../../platforms/source-adapter.js';
 import { asJson, type RecordingsService } from '../recordings/recordings.service.js';
 import { recordingFileKey, type StorageBackend } from '../storage/storage.js';
@@ -46,7 +47,7 @@ export class IngestService {
 
     onProgress?.(0.96, 'Checking the downloaded file');
     let staged: StagedFile;
-    let info;
+    let info: MediaInfo;
     try {
       staged = await stageDownloaded(file.path, `source.${file.extension}`);
       ({ info } = await this.recordings.validateUpload(staged));

@@ -149,7 +149,7 @@ export async function downloadVideo(url: string, quality: UrlQuality, workDir: s
     idleTimeoutMs: options.idleTimeoutMs,
     onLine: (line) => {
       const progress = parseProgressLine(line);
-      if (progress !== null) onProgress?.(progress, line.slice(PROGRESS_PREFIX.length + 1));
+      if (progress !== null) onProgress?.(progress, `${Math.round(progress * 100)}% downloaded`);
     },
   });
   const done = (await readdir(workDir)).filter((name) => name.startsWith('download.') && !/\.(part|ytdl|temp|tmp)$/.test(name) && !/\.f\d+\./.test(name));
