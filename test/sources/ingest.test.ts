@@ -137,6 +137,15 @@ describe('downloadSource', () => {
     expect(await failureOf(stuck.ingest.downloadSource(tenantId, id))).toBeInstanceOf(CredentialError);
   });
 
+  it('until the credentials vault is wired, sources that need an account fail fast with a CredentialError', async () => {
+    const { id } = await zoomRecording();
+    const unwired = createServices({ prisma, redis, ingest: { zoom: { apiBaseUrl: zoom.apiBaseUrl, oauthBaseUrl: zoom.oauthBaseUrl } } });
+    const requests = zoom.requests.length;
+    expect(await failureOf(unwired.sources.sync(tenantId, zoomSourceId, window.from, window.to))).toBeInstanceOf(CredentialError);
+    expect(await failureOf(unwired.ingest.downloadSource(tenantId, id))).toBeInstanceOf(CredentialError);
+    expect(zoom.requests.length).toBe(requests);
+  });
+
   it('LOCAL recordings already have their source; other tenants’ recordings are not found', async () => {
     const id = randomUUID();
     const key = recordingFileKey(tenantId, id, 'source.mp4');
