@@ -89,6 +89,24 @@ const envSchema = z
     RATE_LIMIT_PER_MINUTE: seconds(60),
     RATE_LIMIT_PER_HOUR: seconds(1000),
 
+    /** Provider endpoints of the ingest adapters (tests point them at local servers). */
+    ZOOM_API_BASE_URL: z.url().default('https://api.zoom.us/v2'),
+    ZOOM_OAUTH_BASE_URL: z.url().default('https://zoom.us'),
+    YANDEX_DISK_API_BASE_URL: z.url().default('https://cloud-api.yandex.net/v1/disk'),
+    YTDLP_PATH: z.string().default('yt-dlp'),
+    /** Metadata probe (`yt-dlp -J`) time limit; downloads are limited by INGEST_IDLE_TIMEOUT_SECONDS. */
+    YTDLP_PROBE_TIMEOUT_SECONDS: seconds(60),
+    /**
+     * Hosts that URL ingest may reach even though they resolve to private or loopback addresses
+     * (comma-separated, exact host names). Empty in production; tests list their local server.
+     */
+    URL_INGEST_ALLOW_HOSTS: z.string().default(''),
+    /** A download that receives nothing for this long is aborted (and retried by the pipeline). */
+    INGEST_IDLE_TIMEOUT_SECONDS: seconds(60),
+    /** Blank-record rule of Zoom sync: shorter or smaller recordings are skipped and hidden. */
+    BLANK_MIN_DURATION_SECONDS: z.coerce.number().int().min(0).default(20 * 60),
+    BLANK_MIN_SIZE_MB: z.coerce.number().min(0).default(25),
+
     GRAPHQL_MAX_DEPTH: seconds(12),
     GRAPHQL_MAX_COMPLEXITY: seconds(2000),
     GRAPHQL_MAX_BREADTH: seconds(200),
@@ -192,6 +210,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    ingest: {
+      zoomApiBaseUrl: e.ZOOM_API_BASE_URL,
+      zoomOAuthBaseUrl: e.ZOOM_OAUTH_BASE_URL,
+      yandexDiskApiBaseUrl: e.YANDEX_DISK_API_BASE_URL,
+      ytDlpPath: e.YTDLP_PATH,
+      ytDlpProbeTimeoutMs: e.YTDLP_PROBE_TIMEOUT_SECONDS * 1000,
+      urlAllowHosts: e.URL_INGEST_ALLOW_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      idleTimeoutMs: e.INGEST_IDLE_TIMEOUT_SECONDS * 1000,
+      blank: { minDurationSec: e.BLANK_MIN_DURATION_SECONDS, minSizeBytes: Math.round(e.BLANK_MIN_SIZE_MB * 1024 * 1024) },
     },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perHour: e.RATE_LIMIT_PER_HOUR },
     graphqlLimits: {

@@ -14,6 +14,9 @@ import { PipelineState } from './modules/pipeline/pipeline-state.js';
 import { PipelineService } from './modules/pipeline/pipeline.service.js';
 import { ProgressHub } from './modules/pipeline/progress-hub.js';
 import { QuotaService } from './modules/quotas/quotas.service.js';
+import { IngestService } from './modules/sources/ingest.service.js';
+import type { IngestOverrides } from './modules/sources/ingest-options.js';
+import { SourcesService } from './modules/sources/sources.service.js';
 import { createStorage, type StorageBackend } from './modules/storage/storage.js';
 import { TemplateMatchingService } from './modules/templates/matching.service.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
@@ -40,6 +43,9 @@ export interface Services {
   progressHub: ProgressHub;
   /** Closes the connections the services opened (queues, subscriber). */
   close(): Promise<void>;
+  sources: SourcesService;
+  /** The DOWNLOAD stage: `downloadSource(tenantId, recordingId, onProgress)`. */
+  ingest: IngestService;
 }
 
 export interface ServiceDeps {
@@ -51,6 +57,11 @@ export interface ServiceDeps {
   storage?: StorageBackend;
   /** Defaults to UPLOAD_MAX_BYTES. */
   uploadMaxBytes?: number;
+  /**
+   * Ingest endpoints and the credentials port; defaults from config. The credentials vault plugs in
+   * here: `credentials: vaultSourceCredentials(credentialsService)` (src/modules/sources/source-credentials.ts).
+   */
+  ingest?: IngestOverrides;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -62,6 +73,8 @@ export function createServices(deps: ServiceDeps): Services {
   const pipelineState = new PipelineState(deps.prisma, deps.redis);
   const orchestrator = new PipelineOrchestrator(pipelineState, queues);
   const progressHub = new ProgressHub(() => createRedis({ maxRetriesPerRequest: null }));
+  const recordings = new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes);
+  const sources = new SourcesService(deps.prisma, templateMatching, { ...(deps.uploadMaxBytes ? { maxBytes: deps.uploadMaxBytes } : {}), ...deps.ingest });
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -71,7 +84,7 @@ export function createServices(deps: ServiceDeps): Services {
     templateMatching,
     presets: new PresetsService(),
     metadata: new MetadataService(config),
-    recordings: new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes),
+    recordings,
     media: new MediaService(deps.prisma, storage),
     quotas,
     queues,
@@ -82,5 +95,7 @@ export function createServices(deps: ServiceDeps): Services {
     async close() {
       await Promise.all([queues.close(), progressHub.close()]);
     },
+    sources,
+    ingest: new IngestService(deps.prisma, storage, recordings, sources),
   };
 }

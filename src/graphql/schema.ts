@@ -10,5 +10,6 @@ import '../modules/config/config.graphql.js';
 import '../modules/metadata/metadata.graphql.js';
 import '../modules/pipeline/pipeline.graphql.js';
 import '../modules/admin/queues.graphql.js';
+import '../modules/sources/sources.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
