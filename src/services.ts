@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { ConfigEndpointResolver } from './ai/endpoints.js';
+import type { AiEndpointResolver } from './ai/types.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
@@ -11,6 +13,9 @@ import { createStorage, type StorageBackend } from './modules/storage/storage.js
 import { TemplateMatchingService } from './modules/templates/matching.service.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
+import { SubtitlesService } from './modules/transcripts/subtitles.service.js';
+import { TopicsService } from './modules/transcripts/topics.service.js';
+import { TranscriptionService } from './modules/transcripts/transcription.service.js';
 
 /** The services shared by the API and the workers, wired once per process. */
 export interface Services {
@@ -24,6 +29,9 @@ export interface Services {
   metadata: MetadataService;
   recordings: RecordingsService;
   media: MediaService;
+  transcription: TranscriptionService;
+  topics: TopicsService;
+  subtitles: SubtitlesService;
 }
 
 export interface ServiceDeps {
@@ -35,12 +43,15 @@ export interface ServiceDeps {
   storage?: StorageBackend;
   /** Defaults to UPLOAD_MAX_BYTES. */
   uploadMaxBytes?: number;
+  /** Where AI calls go; defaults to the platform settings (offline providers when none). */
+  aiEndpoints?: AiEndpointResolver;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const storage = deps.storage ?? createStorage();
   const config = new ConfigService();
   const templateMatching = new TemplateMatchingService();
+  const aiEndpoints = deps.aiEndpoints ?? new ConfigEndpointResolver();
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -52,5 +63,8 @@ export function createServices(deps: ServiceDeps): Services {
     metadata: new MetadataService(config),
     recordings: new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes),
     media: new MediaService(deps.prisma, storage),
+    transcription: new TranscriptionService(deps.prisma, storage, aiEndpoints),
+    topics: new TopicsService(deps.prisma, storage, aiEndpoints),
+    subtitles: new SubtitlesService(deps.prisma, storage),
   };
 }
