@@ -71,9 +71,10 @@ export async function splitAudioAtSilences(
   options: { maxBytes: number; outDir: string; signal?: AbortSignal },
 ): Promise<AudioChunk[]> {
   const { silences } = await analyzeSilence(source, info, { ...CUT_SILENCE, signal: options.signal });
-  // Ogg/Opus at 24 kbit/s is ~3 kB/s; the file's own rate covers other inputs. 10 % headroom.
+  // Ogg/Opus at 24 kbit/s is ~3 kB/s; the file's own rate covers other inputs. 20 % headroom for
+  // variable bit rate and container overhead, so the first plan (cut at silences) usually holds.
   const bytesPerSec = Math.max(info.sizeBytes / Math.max(info.durationSec, 0.001), 3200);
-  let maxChunkSec = (options.maxBytes * 0.9) / bytesPerSec;
+  let maxChunkSec = (options.maxBytes * 0.8) / bytesPerSec;
   for (let attempt = 0; attempt < 4; attempt++) {
     const plan = planAudioChunks(silences, info.durationSec, Math.max(1, maxChunkSec));
     const chunks: AudioChunk[] = [];
