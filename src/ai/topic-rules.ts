@@ -28,7 +28,8 @@ export function topicBounds(durationSec: number, granularity: Granularity, pause
   minTopics = Math.min(minTopics, feasible);
   maxTopics = Math.min(maxTopics, feasible);
   const spacingMin = Math.min(Math.max(minutes * g.factor, g.spacingMin), g.spacingMax) * 60;
-  return { minTopics, maxTopics, minSpacingSec: Math.min(spacingMin, Math.max(MIN_TOPIC_SEC, speechSec / maxTopics)) };
+  // Never so wide that the minimum count cannot fit.
+  return { minTopics, maxTopics, minSpacingSec: Math.min(spacingMin, Math.max(MIN_TOPIC_SEC, speechSec / minTopics)) };
 }
 
 /** Gaps of ≥ 8 min between consecutive segments. */
