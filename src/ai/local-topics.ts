@@ -9,6 +9,8 @@ import type { ProposedTopic, ProposedTopics, TopicsProvider, TopicsRequest, Tran
 /** Content tokens per pseudo-sentence, and pseudo-sentences per comparison block. */
 const SENTENCE_TOKENS = 20;
 const BLOCK_SENTENCES = 6;
+/** Float slack in distance checks (times are sums of decimals). */
+const EPSILON = 1e-6;
 
 interface Token {
   term: string;
@@ -141,7 +143,10 @@ function chooseBoundaries(transcript: Transcript, gaps: readonly Gap[], wanted: 
   const snap = (time: number) => segmentStarts.reduce((best, s) => (Math.abs(s - time) < Math.abs(best - time) ? s : best), segmentStarts[0] ?? time);
   const chosen: number[] = [];
   const fits = (t: number, spacing: number) =>
-    t >= spacing && duration - t >= MIN_TOPIC_SEC && [...fixed, ...chosen].every((c) => Math.abs(c - t) >= spacing) && !pauses.some((p) => t > p.start && t < p.end);
+    t >= spacing - EPSILON &&
+    duration - t >= MIN_TOPIC_SEC - EPSILON &&
+    [...fixed, ...chosen].every((c) => Math.abs(c - t) >= spacing - EPSILON) &&
+    !pauses.some((p) => t > p.start && t < p.end);
   const ranked = [...gaps].filter((g) => g.depth > 0).sort((a, b) => b.depth - a.depth || a.time - b.time);
   for (const spacing of [Math.max(minSpacing, MIN_TOPIC_SEC), MIN_TOPIC_SEC]) {
     for (const gap of ranked) {
@@ -150,14 +155,26 @@ function chooseBoundaries(transcript: Transcript, gaps: readonly Gap[], wanted: 
       if (fits(t, spacing)) chosen.push(t);
     }
   }
-  for (let k = 1; chosen.length < wanted && k <= wanted * 4; k++) {
-    // Even positions as a last resort (a transcript without lexical valleys).
-    for (let j = 1; j < k && chosen.length < wanted; j++) {
-      const t = snap((duration * j) / k);
-      if (fits(t, MIN_TOPIC_SEC)) chosen.push(t);
-    }
+  // A transcript without enough lexical valleys: halve the longest sections (never a break).
+  while (chosen.length < wanted) {
+    const cuts = [...new Set([...fixed, ...chosen])].sort((a, b) => a - b);
+    const sections = cuts
+      .map((start, i) => ({ start, end: cuts[i + 1] ?? duration }))
+      .filter((section) => !pauses.some((p) => p.start === section.start))
+      .sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
+    const split = sections.map((section) => middleCut(section, segmentStarts)).find((t) => t !== null);
+    if (split === undefined || split === null) break;
+    chosen.push(split);
   }
   return [...new Set([...fixed, ...chosen])].sort((a, b) => a - b);
+}
+
+/** The segment start nearest the middle of `section` leaving a minute on both sides (or the middle). */
+function middleCut(section: { start: number; end: number }, segmentStarts: readonly number[]): number | null {
+  if (section.end - section.start < 2 * MIN_TOPIC_SEC) return null;
+  const middle = (section.start + section.end) / 2;
+  const inside = segmentStarts.filter((s) => s - section.start >= MIN_TOPIC_SEC - EPSILON && section.end - s >= MIN_TOPIC_SEC - EPSILON);
+  return inside.reduce<number | null>((best, s) => (best === null || Math.abs(s - middle) < Math.abs(best - middle) ? s : best), null) ?? middle;
 }
 
 function keywordTitle(terms: readonly string[], language: string): string {

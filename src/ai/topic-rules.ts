@@ -82,7 +82,7 @@ export function validateTopics(topics: readonly ProposedTopic[], durationSec: nu
     const previous = topics[i - 1];
     if (previous && topic.start <= previous.start) issues.push({ index: i, message: `topic ${i + 1} (${clock(topic.start)}) is not after topic ${i} (${clock(previous.start)})` });
     const end = topics[i + 1]?.start ?? durationSec;
-    if (end - topic.start < MIN_TOPIC_SEC && (!previous || topic.start > previous.start)) {
+    if (end - topic.start < MIN_TOPIC_SEC - 1e-6 && (!previous || topic.start > previous.start)) {
       issues.push({ index: i, message: `topic ${i + 1} lasts ${Math.max(0, Math.round(end - topic.start))} s; every topic must last at least ${MIN_TOPIC_SEC} s` });
     }
   });

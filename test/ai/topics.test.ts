@@ -121,6 +121,21 @@ describe('local topics (TextTiling)', () => {
     expect(await new LocalTopicsProvider().propose(req)).toEqual(result);
   });
 
+  it('always proposes valid topics (random lectures: lengths, subjects, pauses, granularities)', async () => {
+    const subjects = [ASTRONOMY, COOKING, FINANCE, ['dna', 'cell', 'protein', 'gene', 'enzyme'], ['poem', 'verse', 'rhyme', 'novel']];
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = prng(seed * 7919);
+      const sections = Array.from({ length: 1 + Math.floor(rand() * 5) }, () => ({ sec: 60 + rand() * 900, vocabulary: subjects[Math.floor(rand() * subjects.length)]! }));
+      const gaps: Record<number, number> = rand() < 0.4 ? { 0: 8 * 60 + rand() * 600 } : {};
+      const transcript = lectureTranscript(sections, seed, gaps);
+      const req = request(transcript, (['short', 'medium', 'long'] as const)[seed % 3]!, 1 + (seed % 10));
+      const result = await new LocalTopicsProvider().propose(req);
+      expect(validateTopics(result.topics, transcript.durationSec, req.bounds, req.pauses), `seed ${seed}`).toEqual([]);
+      expect(result.questions, `seed ${seed}`).toHaveLength(req.questionsCount);
+      expect(new Set(result.topics.map((t) => t.title)).size, `seed ${seed}`).toBeGreaterThanOrEqual(result.topics.filter((t) => !t.isBreak).length);
+    }
+  });
+
   it('inserts a break at a long pause', async () => {
     const transcript = lectureTranscript([{ sec: 300, vocabulary: ASTRONOMY }, { sec: 300, vocabulary: COOKING }], 5, { 0: 10 * 60 });
     const req = request(transcript, 'medium', 5);

@@ -94,7 +94,7 @@ export class TranscriptionService {
     const key = transcriptKey(tenantId, recordingId);
     const grown = await putText(this.storage, key, `${JSON.stringify(transcript)}\n`, 'application/json');
     const period = usagePeriod();
-    const seconds = Math.ceil(speech.durationSec);
+    const seconds = Math.round(speech.durationSec);
     await db.$transaction(async (tx) => {
       await tx.recording.update({ where: { id: recordingId }, data: { transcriptFlagged: verdict.flagged } });
       if (grown !== 0) await tx.tenant.update({ where: { id: tenantId }, data: { storageBytes: { increment: grown } } });
