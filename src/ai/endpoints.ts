@@ -22,28 +22,28 @@ export const LOCAL_PROVIDER = 'local';
 export class ConfigEndpointResolver implements AiEndpointResolver {
   constructor(private readonly settings: typeof config.ai = config.ai) {}
 
-  resolve(_tenantId: string, purpose: AiPurpose, hint: { provider?: string; model?: string } = {}): Promise<AiEndpoint | null> {
-    if (hint.provider === LOCAL_PROVIDER) return Promise.resolve(null);
+  async resolve(_tenantId: string, purpose: AiPurpose, hint: { provider?: string; model?: string } = {}): Promise<AiEndpoint | null> {
+    if (hint.provider === LOCAL_PROVIDER) return null;
     if (purpose === 'topics') {
       const llm = this.settings.llm;
-      if (!llm.apiKey) return Promise.resolve(null);
-      return Promise.resolve({ provider: llm.provider, baseUrl: llm.baseUrl, apiKey: llm.apiKey, model: hint.model ?? llm.model });
+      if (!llm.apiKey) return null;
+      return { provider: llm.provider, baseUrl: llm.baseUrl, apiKey: llm.apiKey, model: hint.model ?? llm.model };
     }
     const t = this.settings.transcription;
-    if (!t.apiKey) return Promise.resolve(null);
+    if (!t.apiKey) return null;
     const preset = TRANSCRIPTION_PRESETS[t.provider];
     const baseUrl = t.baseUrl ?? preset?.baseUrl;
     const model = hint.model ?? t.model ?? preset?.model;
     if (!baseUrl || !model) {
       throw new ValidationError(`Transcription provider "${t.provider}" needs TRANSCRIPTION_BASE_URL and TRANSCRIPTION_MODEL`);
     }
-    return Promise.resolve({
+    return {
       provider: t.provider,
       baseUrl,
       apiKey: t.apiKey,
       model,
       maxUploadBytes: t.maxUploadBytes ?? preset?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
-    });
+    };
   }
 }
 

@@ -77,7 +77,7 @@ function readMultipart(req: IncomingMessage): Promise<{ fields: Record<string, s
       fields[name] = fields[name] === undefined ? value : `${fields[name]},${value}`;
     });
     parser.on('file', (_name, stream, info) => {
-      fileName = info.filename;
+      fileName = info.filename ?? 'audio';
       stream.on('data', (chunk: Buffer) => parts.push(chunk));
     });
     parser.on('close', () => resolve({ fields, file: fileName ? Buffer.concat(parts) : null, fileName }));
