@@ -15,7 +15,7 @@ export function promptSegments(segments: readonly TranscriptSegment[]): Transcri
 
 export function buildTopicsMessages(request: TopicsRequest): Array<{ role: 'system' | 'user'; content: string }> {
   const { transcript, bounds, pauses, questionsCount, courseName } = request;
-  const language = LANGUAGE_NAMES[transcript.language] ?? transcript.language;
+  const language = LANGUAGE_NAMES[transcript.language] ?? (/^[a-z]{2}$/.test(transcript.language) ? `the language with ISO code "${transcript.language}"` : 'the language of the transcript');
   const lines = promptSegments(transcript.segments).map((s) => `${clock(s.start)} ${s.text}`);
   const pauseRules = pauses.length
     ? [

@@ -85,7 +85,9 @@ builder.prismaObjectFields('Recording', (t) => ({
   transcript: t.field({
     type: TranscriptRef,
     nullable: true,
-    description: 'Null until the recording is transcribed.',
+    description: 'Null until the recording is transcribed. Read from storage: ask for it on one recording, not on lists.',
+    // A whole file read per recording, priced so a list of them hits the complexity limit early.
+    complexity: 50,
     select: { id: true, tenantId: true },
     resolve: (r, _args, ctx) => ctx.services.transcription.getTranscript(r.tenantId, r.id),
   }),
