@@ -40,12 +40,16 @@ export class LocalTranscriptionProvider implements TranscriptionProvider {
     request.onProgress?.(0, 'decoding audio');
     await extractPcmWav(request.file, info, wav);
     request.onProgress?.(0.1, 'recognising speech (offline, English)');
-    const stdout = await this.run(wav);
+    const stdout = await this.run(wav, (line) => {
+      // Each recognised word reports where the decoder is; that is the progress.
+      const match = WORD_LINE.exec(line.trim());
+      if (match && info.durationSec > 0) request.onProgress?.(0.1 + 0.9 * Math.min(1, Number(match[3]) / info.durationSec));
+    });
     request.onProgress?.(1);
     return { language: 'en', durationSec: info.durationSec, words: parsePocketsphinxOutput(stdout), segments: [] };
   }
 
-  private run(wav: string): Promise<string> {
+  private run(wav: string, onLine: (line: string) => void): Promise<string> {
     const { path: binary, modelDir } = this.settings;
     const args = [
       '-infile', wav,
@@ -59,7 +63,13 @@ export class LocalTranscriptionProvider implements TranscriptionProvider {
       const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       let err = '';
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      let pending = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out.push(chunk);
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        lines.forEach(onLine);
+      });
       child.stderr.on('data', (chunk: Buffer) => {
         err = (err + chunk.toString('utf8')).slice(-2000);
       });

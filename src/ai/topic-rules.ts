@@ -70,7 +70,7 @@ export interface TopicIssue {
 
 /**
  * What is wrong with a proposal: out of [0, duration), not strictly chronological, shorter than a
- * minute, a missing break, or a count (breaks excluded) outside the bounds.
+ * minute (unless it is the only one), a missing break, or a count (breaks excluded) outside the bounds.
  */
 export function validateTopics(topics: readonly ProposedTopic[], durationSec: number, bounds: TopicBounds, pauses: readonly LongPause[]): TopicIssue[] {
   const issues: TopicIssue[] = [];
@@ -82,7 +82,8 @@ export function validateTopics(topics: readonly ProposedTopic[], durationSec: nu
     const previous = topics[i - 1];
     if (previous && topic.start <= previous.start) issues.push({ index: i, message: `topic ${i + 1} (${clock(topic.start)}) is not after topic ${i} (${clock(previous.start)})` });
     const end = topics[i + 1]?.start ?? durationSec;
-    if (end - topic.start < MIN_TOPIC_SEC - 1e-6 && (!previous || topic.start > previous.start)) {
+    // A lone topic is the whole recording, however short that is.
+    if (topics.length > 1 && end - topic.start < MIN_TOPIC_SEC - 1e-6 && (!previous || topic.start > previous.start)) {
       issues.push({ index: i, message: `topic ${i + 1} lasts ${Math.max(0, Math.round(end - topic.start))} s; every topic must last at least ${MIN_TOPIC_SEC} s` });
     }
   });

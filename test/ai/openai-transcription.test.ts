@@ -72,6 +72,7 @@ describe('OpenAI-compatible transcription', () => {
 
   it('splits audio above the upload limit at silences, transcribes the parts concurrently and shifts their times', async () => {
     const before = fake.requests.length;
+    fake.maxTranscriptionsInFlight = 0;
     const maxUploadBytes = 40_000;
     const progress: number[] = [];
     const provider = new OpenAiTranscriptionProvider(endpoint(), { concurrency: 2, maxUploadBytes, maxRetries: 0 });
@@ -93,6 +94,8 @@ describe('OpenAI-compatible transcription', () => {
     for (const cut of partStarts.slice(1)) expect(SOUND.some((s) => cut > s.end - 0.05 && cut < s.end + 1.05)).toBe(true);
     expect(result.durationSec).toBeCloseTo(30, 0);
     expect(progress.at(-1)).toBe(1);
+    // Bounded concurrency: parts overlapped, never more than two at once.
+    expect(fake.maxTranscriptionsInFlight).toBe(2);
   });
 
   it('retries HTTP 429 after the Retry-After delay', async () => {

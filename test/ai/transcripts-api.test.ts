@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiEndpointResolver } from '../../src/ai/types.js';
 import { prisma } from '../../src/lib/db.js';
 import { ConflictError } from '../../src/lib/errors.js';
+import { extractAsrAudio, probeMedia } from '../../src/media/index.js';
 import { processingConfigSchema } from '../../src/modules/config/config-schemas.js';
 import { usagePeriod } from '../../src/modules/recordings/recordings.service.js';
 import { recordingFileKey } from '../../src/modules/storage/storage.js';
@@ -127,6 +130,25 @@ describe('AI stages on a recording', () => {
     // Generating again adds v3 and makes it active.
     expect(await app.services.topics.generateTopics(tenantId, recording.id, { ...settings.topics, granularity: 'short' })).toMatchObject({ version: 3 });
   });
+
+  it('runs without any API key: offline transcription, topics and subtitles', async () => {
+    const wav = path.join(scratch.dir, 'speech.wav');
+    await promisify(execFile)('espeak-ng', ['-v', 'en-us', '-s', '140', '-w', wav, 'Hello world. The weather is good today. We study the climate of the world.']);
+    const recording = await recordingOf(user, { displayName: 'Offline' });
+    const key = recordingFileKey(tenantId, recording.id, 'audio.ogg');
+    const ogg = path.join(scratch.dir, 'speech.ogg');
+    await extractAsrAudio(wav, await probeMedia(wav), ogg);
+    await app.services.storage.putFile(key, ogg);
+    await prisma.recording.update({ where: { id: recording.id }, data: { audioFileKey: key } });
+
+    // The app's services use the platform settings, which configure no AI endpoint in tests.
+    const transcribed = await app.services.transcription.transcribeRecording(tenantId, recording.id, settings.transcription);
+    expect(transcribed).toMatchObject({ provider: 'local', model: 'pocketsphinx-en-us', language: 'en' });
+    expect(transcribed.wordCount).toBeGreaterThanOrEqual(5);
+    expect(await app.services.topics.generateTopics(tenantId, recording.id, settings.topics)).toMatchObject({ provider: 'local', version: 1, topicCount: 1 });
+    const { cueCount } = await app.services.subtitles.writeSubtitles(tenantId, recording.id, { enabled: true, formats: ['vtt'] });
+    expect(cueCount).toBeGreaterThanOrEqual(1);
+  }, 120_000);
 
   it('flags a hallucinated transcript and says auto-publish must wait', async () => {
     const recording = await recordingWithAudio('Quiet room');

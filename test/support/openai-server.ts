@@ -37,6 +37,8 @@ export interface FakeOpenAi {
   /** Answers used before the default ones, first in first out. */
   transcriptionReplies: Reply[];
   chatReplies: Reply[];
+  /** Most transcription requests that were being answered at the same time. */
+  maxTranscriptionsInFlight: number;
   close(): Promise<void>;
 }
 
@@ -116,6 +118,7 @@ export async function startFakeOpenAi(apiKey = 'sk-test-fake-key-123'): Promise<
   const requests: RecordedRequest[] = [];
   const transcriptionReplies: Reply[] = [];
   const chatReplies: Reply[] = [];
+  let inFlight = 0;
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -126,11 +129,17 @@ export async function startFakeOpenAi(apiKey = 'sk-test-fake-key-123'): Promise<
         return send(res, openAiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
       }
       if (req.method === 'POST' && url.pathname === '/v1/audio/transcriptions') {
-        const { fields, file, fileName } = await readMultipart(req);
-        Object.assign(record, { fields, fileName, fileBytes: file?.length ?? 0 });
-        if (!file || !fields.model) return send(res, openAiError(400, "you must provide a 'file' and a 'model'", 'invalid_request_error', null));
-        const scripted = transcriptionReplies.shift();
-        return send(res, scripted ?? (await defaultTranscription(file, fileName ?? 'audio.ogg')));
+        inFlight++;
+        fake.maxTranscriptionsInFlight = Math.max(fake.maxTranscriptionsInFlight, inFlight);
+        try {
+          const { fields, file, fileName } = await readMultipart(req);
+          Object.assign(record, { fields, fileName, fileBytes: file?.length ?? 0 });
+          if (!file || !fields.model) return send(res, openAiError(400, "you must provide a 'file' and a 'model'", 'invalid_request_error', null));
+          const scripted = transcriptionReplies.shift();
+          return send(res, scripted ?? (await defaultTranscription(file, fileName ?? 'audio.ogg')));
+        } finally {
+          inFlight--;
+        }
       }
       if (req.method === 'POST' && url.pathname === '/v1/chat/completions') {
         record.json = await readJson(req);
@@ -141,14 +150,17 @@ export async function startFakeOpenAi(apiKey = 'sk-test-fake-key-123'): Promise<
       send(res, openAiError(404, `Invalid URL (${req.method} ${url.pathname})`, 'invalid_request_error', null));
     })().catch((error: unknown) => send(res, openAiError(500, String(error), 'server_error', null)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+  const fake: FakeOpenAi = {
+    baseUrl: '',
     apiKey,
     requests,
     transcriptionReplies,
     chatReplies,
+    maxTranscriptionsInFlight: 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  Object.assign(fake, { baseUrl: `http://127.0.0.1:${port}/v1` });
+  return fake;
 }

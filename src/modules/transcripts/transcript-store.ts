@@ -36,7 +36,13 @@ export async function readTranscript(storage: StorageBackend, tenantId: string, 
   if (!(await storage.exists(key))) return null;
   const chunks: Buffer[] = [];
   for await (const chunk of await storage.get(key)) chunks.push(chunk as Buffer);
-  const parsed = transcriptSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    json = null;
+  }
+  const parsed = transcriptSchema.safeParse(json);
   if (!parsed.success) throw new ConflictError('The stored transcript is unreadable; transcribe the recording again');
   return parsed.data;
 }
