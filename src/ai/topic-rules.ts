@@ -32,16 +32,26 @@ export function topicBounds(durationSec: number, granularity: Granularity, pause
   return { minTopics, maxTopics, minSpacingSec: Math.min(spacingMin, Math.max(MIN_TOPIC_SEC, speechSec / minTopics)) };
 }
 
-/** Gaps of ≥ 8 min between consecutive segments. */
+/**
+ * Gaps of ≥ 8 min between consecutive segments. A gap with less than a minute of speech before or
+ * after it (up to the neighbouring gap) is left out: a break there would leave a topic too short.
+ */
 export function findLongPauses(segments: readonly TranscriptSegment[], minSec = BREAK_MIN_SEC): LongPause[] {
   const sorted = [...segments].sort((a, b) => a.start - b.start);
-  const pauses: LongPause[] = [];
+  const gaps: LongPause[] = [];
   let lastEnd: number | null = null;
   for (const s of sorted) {
-    if (lastEnd !== null && s.start - lastEnd >= minSec) pauses.push({ start: lastEnd, end: s.start });
+    if (lastEnd !== null && s.start - lastEnd >= minSec) gaps.push({ start: lastEnd, end: s.start });
     lastEnd = Math.max(lastEnd ?? 0, s.end);
   }
-  return pauses;
+  const speechEnd = lastEnd ?? 0;
+  const kept: LongPause[] = [];
+  gaps.forEach((gap, i) => {
+    const before = gap.start - (kept.at(-1)?.end ?? 0);
+    const after = (gaps[i + 1]?.start ?? speechEnd) - gap.end;
+    if (before >= MIN_TOPIC_SEC && after >= MIN_TOPIC_SEC) kept.push(gap);
+  });
+  return kept;
 }
 
 export const breakTitle = (language: string) => (language === 'ru' ? 'Перерыв' : 'Break');

@@ -118,7 +118,7 @@ describe('AI stages on a recording', () => {
     const refused = await ok<{ editTopics: { __typename: string; issues: Array<{ path: string }> } }>(
       app, EDIT, { id, input: { topics: [{ title: 'B', startSec: 100 }, { title: 'A', startSec: 50 }, { title: '', startSec: 999 }] } }, user.accessToken);
     expect(refused.editTopics.__typename).toBe('ValidationError');
-    expect(refused.editTopics.issues.map((i) => i.path)).toEqual(['topics.1.start', 'topics.2.title', 'topics.2.start']);
+    expect(refused.editTopics.issues.map((i) => i.path)).toEqual(['topics.1.startSec', 'topics.2.title', 'topics.2.startSec']);
     expect(await prisma.topicVersion.count({ where: { recordingId: recording.id } })).toBe(2);
 
     const v1 = shown.recording.topics.active.id;

@@ -94,9 +94,9 @@ export class TopicsService {
       if (edit.topics.length === 0 || edit.topics.length > 100) problems.push({ path: 'topics', message: 'Between 1 and 100 topics' });
       edit.topics.forEach((t, i) => {
         if (!t.title.trim() || t.title.length > 200) problems.push({ path: `topics.${i}.title`, message: 'A title has 1–200 characters' });
-        if (!(t.start >= 0 && t.start < durationSec)) problems.push({ path: `topics.${i}.start`, message: 'Starts inside the recording' });
+        if (!(t.start >= 0 && t.start < durationSec)) problems.push({ path: `topics.${i}.startSec`, message: 'Starts inside the recording' });
         const previous = edit.topics![i - 1];
-        if (previous && t.start <= previous.start) problems.push({ path: `topics.${i}.start`, message: 'Topics are in chronological order, each after the previous one' });
+        if (previous && t.start <= previous.start) problems.push({ path: `topics.${i}.startSec`, message: 'Topics are in chronological order, each after the previous one' });
       });
     }
     if (problems.length > 0) throw new ValidationError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
