@@ -74,9 +74,10 @@ export class TranscriptionService {
       return { ...result, durationSec: info.durationSec };
     });
 
-    const within = (t: number) => Math.min(Math.max(t, 0), speech.durationSec);
-    const words = normalizeWords(speech.words).map((w) => ({ ...w, start: within(w.start), end: within(w.end) }));
-    const segments = speech.segments.length > 0 ? normalizeWords(speech.segments).map((s) => ({ ...s, start: within(s.start), end: within(s.end) })) : segmentWords(words);
+    // Inside the audio first (recognisers overshoot the end a little), then cleaned.
+    const clip = <T extends { start: number; end: number }>(x: T): T => ({ ...x, start: Math.min(Math.max(x.start, 0), speech.durationSec), end: Math.min(x.end, speech.durationSec) });
+    const words = normalizeWords(speech.words.map(clip));
+    const segments = speech.segments.length > 0 ? normalizeWords(speech.segments.map(clip)) : segmentWords(words);
     const verdict = checkTranscript(words, segments, speech.durationSec);
     const transcript: Transcript = {
       language: speech.language ?? (settings.language === 'auto' ? 'und' : settings.language),
