@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Brings a machine to the point where LEAP can run and be tested:
-#   1. system tools later stages call as binaries (ffmpeg/ffprobe, espeak-ng, yt-dlp), from Debian's apt
+#   1. system tools later stages call as binaries (ffmpeg/ffprobe, espeak-ng, yt-dlp, pocketsphinx), from Debian's apt
 #   2. PostgreSQL and Redis answering at DATABASE_URL / REDIS_URL (started, or installed, when local)
 #   3. node_modules from the lockfile
 # Idempotent: what is already there is skipped. Used by `npm start` (scripts/start.sh) and CI (.ci/run).
@@ -75,8 +75,11 @@ install_media_tools() {
   have ffmpeg && have ffprobe || missing+=(ffmpeg)
   have espeak-ng || missing+=(espeak-ng)
   have yt-dlp || missing+=(yt-dlp)
+  # Offline English speech recognition (the `local` transcription provider, docs/ai.md).
+  have pocketsphinx_continuous || missing+=(pocketsphinx)
+  [[ -d /usr/share/pocketsphinx/model/en-us ]] || missing+=(pocketsphinx-en-us)
   if ((${#missing[@]} == 0)); then
-    ok "ffmpeg, espeak-ng, yt-dlp already installed"
+    ok "ffmpeg, espeak-ng, yt-dlp, pocketsphinx already installed"
     return
   fi
   if apt_install "${missing[@]}"; then

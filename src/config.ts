@@ -106,6 +106,28 @@ const envSchema = z
     /** Blank-record rule of Zoom sync: shorter or smaller recordings are skipped and hidden. */
     BLANK_MIN_DURATION_SECONDS: z.coerce.number().int().min(0).default(20 * 60),
     BLANK_MIN_SIZE_MB: z.coerce.number().min(0).default(25),
+    /**
+     * Platform-wide AI endpoints (any OpenAI-compatible API). Without an API key the offline `local`
+     * providers are used (docs/ai.md). Tenants' own credentials take precedence once the vault exists.
+     */
+    TRANSCRIPTION_PROVIDER: z.string().min(1).default('openai'),
+    TRANSCRIPTION_BASE_URL: z.url().optional(),
+    TRANSCRIPTION_API_KEY: z.string().min(1).optional(),
+    TRANSCRIPTION_MODEL: z.string().min(1).optional(),
+    /** Largest audio file sent in one request; bigger audio is split at silences. Default per provider. */
+    TRANSCRIPTION_MAX_UPLOAD_MB: z.coerce.number().positive().optional(),
+    /** Chunks of one recording transcribed at once. */
+    TRANSCRIPTION_CONCURRENCY: seconds(3),
+    LLM_PROVIDER: z.string().min(1).default('deepseek'),
+    LLM_BASE_URL: z.url().default('https://api.deepseek.com'),
+    LLM_API_KEY: z.string().min(1).optional(),
+    LLM_MODEL: z.string().min(1).default('deepseek-chat'),
+    /** Per request; SDK retries (with backoff, honouring Retry-After) come on top. */
+    AI_REQUEST_TIMEOUT_SECONDS: seconds(600),
+    AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    /** The offline English recogniser (Debian packages pocketsphinx + pocketsphinx-en-us). */
+    POCKETSPHINX_PATH: z.string().default('pocketsphinx_continuous'),
+    POCKETSPHINX_MODEL_DIR: z.string().default('/usr/share/pocketsphinx/model/en-us'),
 
     GRAPHQL_MAX_DEPTH: seconds(12),
     GRAPHQL_MAX_COMPLEXITY: seconds(2000),
@@ -220,6 +242,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       urlAllowHosts: e.URL_INGEST_ALLOW_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       idleTimeoutMs: e.INGEST_IDLE_TIMEOUT_SECONDS * 1000,
       blank: { minDurationSec: e.BLANK_MIN_DURATION_SECONDS, minSizeBytes: Math.round(e.BLANK_MIN_SIZE_MB * 1024 * 1024) },
+    },
+    ai: {
+      transcription: {
+        provider: e.TRANSCRIPTION_PROVIDER,
+        baseUrl: e.TRANSCRIPTION_BASE_URL ?? null,
+        apiKey: e.TRANSCRIPTION_API_KEY ?? null,
+        model: e.TRANSCRIPTION_MODEL ?? null,
+        maxUploadBytes: e.TRANSCRIPTION_MAX_UPLOAD_MB === undefined ? null : Math.floor(e.TRANSCRIPTION_MAX_UPLOAD_MB * 1024 * 1024),
+        concurrency: e.TRANSCRIPTION_CONCURRENCY,
+      },
+      llm: { provider: e.LLM_PROVIDER, baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY ?? null, model: e.LLM_MODEL },
+      requestTimeoutMs: e.AI_REQUEST_TIMEOUT_SECONDS * 1000,
+      maxRetries: e.AI_MAX_RETRIES,
+      pocketsphinx: { path: e.POCKETSPHINX_PATH, modelDir: e.POCKETSPHINX_MODEL_DIR },
     },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perHour: e.RATE_LIMIT_PER_HOUR },
     graphqlLimits: {

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { ConfigEndpointResolver } from './ai/endpoints.js';
+import type { AiEndpointResolver } from './ai/types.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { JobQueues } from './jobs/queues.js';
 import { createRedis } from './lib/redis.js';
@@ -21,6 +23,9 @@ import { createStorage, type StorageBackend } from './modules/storage/storage.js
 import { TemplateMatchingService } from './modules/templates/matching.service.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
+import { SubtitlesService } from './modules/transcripts/subtitles.service.js';
+import { TopicsService } from './modules/transcripts/topics.service.js';
+import { TranscriptionService } from './modules/transcripts/transcription.service.js';
 
 /** The services shared by the API and the workers, wired once per process. */
 export interface Services {
@@ -46,6 +51,9 @@ export interface Services {
   sources: SourcesService;
   /** The DOWNLOAD stage: `downloadSource(tenantId, recordingId, onProgress)`. */
   ingest: IngestService;
+  transcription: TranscriptionService;
+  topics: TopicsService;
+  subtitles: SubtitlesService;
 }
 
 export interface ServiceDeps {
@@ -62,6 +70,8 @@ export interface ServiceDeps {
    * here: `credentials: vaultSourceCredentials(credentialsService)` (src/modules/sources/source-credentials.ts).
    */
   ingest?: IngestOverrides;
+  /** Where AI calls go; defaults to the platform settings (offline providers when none). */
+  aiEndpoints?: AiEndpointResolver;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -75,6 +85,7 @@ export function createServices(deps: ServiceDeps): Services {
   const progressHub = new ProgressHub(() => createRedis({ maxRetriesPerRequest: null }));
   const recordings = new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes);
   const sources = new SourcesService(deps.prisma, templateMatching, { ...(deps.uploadMaxBytes ? { maxBytes: deps.uploadMaxBytes } : {}), ...deps.ingest });
+  const aiEndpoints = deps.aiEndpoints ?? new ConfigEndpointResolver();
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -97,5 +108,8 @@ export function createServices(deps: ServiceDeps): Services {
     },
     sources,
     ingest: new IngestService(deps.prisma, storage, recordings, sources),
+    transcription: new TranscriptionService(deps.prisma, storage, aiEndpoints),
+    topics: new TopicsService(deps.prisma, storage, aiEndpoints),
+    subtitles: new SubtitlesService(deps.prisma, storage),
   };
 }

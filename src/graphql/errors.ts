@@ -1,4 +1,5 @@
 import {
+  AiOutputError,
   AuthenticationError,
   ConflictError,
   CredentialError,
@@ -66,4 +67,10 @@ builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
   interfaces: [ErrorInterface],
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+builder.objectType(AiOutputError, {
+  name: 'AiOutputError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ problems: t.exposeStringList('problems') }),
 });

@@ -4,6 +4,7 @@ import '../modules/auth/auth.graphql.js';
 import '../modules/tenants/tenants.graphql.js';
 import '../modules/templates/templates.graphql.js';
 import '../modules/recordings/recordings.graphql.js';
+import '../modules/transcripts/transcripts.graphql.js';
 import '../modules/presets/presets.graphql.js';
 import '../modules/templates/matching.graphql.js';
 import '../modules/config/config.graphql.js';

@@ -93,6 +93,18 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** An AI model kept answering with output that breaks the rules (after a repair round-trip). */
+export class AiOutputError extends DomainError {
+  readonly code = 'AI_OUTPUT_INVALID';
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+    this.name = 'AiOutputError';
+  }
+}
+
 /** Cut long error text (provider messages, stack-free) before it is stored or sent. */
 export function errorText(error: unknown, max = 1000): string {
   const text = error instanceof Error ? error.message : String(error);

@@ -7,3 +7,4 @@ export { trimEdges, removePauses, pauseFilterGraph, type TrimResult } from './tr
 export { extractAsrAudio, extractPoster, posterTime, ASR_AUDIO } from './extract.js';
 export * from './plan.js';
 export * from './formats.js';
+export { planAudioChunks, splitAudioAtSilences, extractAudioRange, extractPcmWav, type AudioChunk } from './audio-chunks.js';

@@ -36,6 +36,8 @@ export const processingConfigSchema = z
         allowErrors: z.boolean().default(false),
         provider: z.string().min(1).max(100).optional(),
         model: z.string().min(1).max(200).optional(),
+        /** Upload limit per request (bytes); bigger audio is split at silences. Default: the provider's. */
+        chunkMaxBytes: z.number().int().min(16 * 1024).optional(),
       })
       .strict()
       .prefault({}),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { builder } from '../../graphql/builder.js';
 import { recordingFileKey } from '../storage/storage.js';
+import { SUBTITLE_FILES, transcriptKey } from '../transcripts/transcript-store.js';
 
 // Media facets of a Recording: probe results, the last trim, and download links of its files.
 
@@ -11,11 +12,14 @@ const RecordingFileKindEnum = builder.enumType('RecordingFileKind', {
     AUDIO: { description: 'Mono 16 kHz Opus audio of the trimmed video, for transcription' },
     POSTER: { description: 'A 640 px JPEG frame' },
     EDL: { description: 'The cut list of the trim (JSON, kept ranges in source time)' },
+    TRANSCRIPT: { description: 'The transcript (JSON: language, duration, words, segments, model, provider)' },
+    SUBTITLES_SRT: { description: 'Subtitles in SubRip format, in the time of the trimmed video' },
+    SUBTITLES_VTT: { description: 'Subtitles in WebVTT format, in the time of the trimmed video' },
   } as const,
 });
 
 interface RecordingFile {
-  kind: 'SOURCE' | 'VIDEO' | 'AUDIO' | 'POSTER' | 'EDL';
+  kind: 'SOURCE' | 'VIDEO' | 'AUDIO' | 'POSTER' | 'EDL' | 'TRANSCRIPT' | 'SUBTITLES_SRT' | 'SUBTITLES_VTT';
   name: string;
   url: string;
   expiresAt: Date;
@@ -126,6 +130,14 @@ builder.prismaObjectFields('Recording', (t) => ({
         ['POSTER', r.posterFileKey],
         ['EDL', r.edl ? recordingFileKey(r.tenantId, r.id, 'edl.json') : null],
       ];
+      // The AI stages' files have fixed names and no column: listed when they exist.
+      const generated: Array<[RecordingFile['kind'], string]> = [
+        ['TRANSCRIPT', transcriptKey(r.tenantId, r.id)],
+        ['SUBTITLES_SRT', recordingFileKey(r.tenantId, r.id, SUBTITLE_FILES.srt)],
+        ['SUBTITLES_VTT', recordingFileKey(r.tenantId, r.id, SUBTITLE_FILES.vtt)],
+      ];
+      const present = await Promise.all(generated.map(([, key]) => ctx.services.storage.exists(key)));
+      keys.push(...generated.filter((_, i) => present[i]));
       const files: RecordingFile[] = [];
       for (const [kind, key] of keys) {
         if (!key) continue;
