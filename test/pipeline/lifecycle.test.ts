@@ -136,6 +136,26 @@ describe('a failing step', () => {
   });
 });
 
+describe('quotas in the pipeline', () => {
+  it('fails TRANSCRIBE at once when the month has no transcription minutes left', async () => {
+    const tenantId = rawId(owner.tenantId);
+    await prisma.quotaOverride.update({ where: { tenantId }, data: { transcriptionMinutesPerMonth: 0 } });
+    try {
+      const recording = await upload('Over quota');
+      const events = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recording.id }, 'recordingProgress');
+      await startPipeline(app, owner.accessToken, recording.id);
+      const end = await events.until(isRunEnd);
+      events.stop();
+      expect(end.status).toBe('FAILED');
+      const transcribe = (await latestRun(recording.raw)).steps.find((s) => s.stage === 'TRANSCRIBE')!;
+      expect(transcribe).toMatchObject({ status: 'FAILED', attempts: 1 });
+      expect(transcribe.error).toMatch(/transcriptionMinutesPerMonth/);
+    } finally {
+      await prisma.quotaOverride.update({ where: { tenantId }, data: { transcriptionMinutesPerMonth: null } });
+    }
+  });
+});
+
 describe('reset', () => {
   it('removes runs and made files, keeps an uploaded source, and frees the storage exactly', async () => {
     const recording = await upload('Reset lecture');

@@ -40,6 +40,11 @@ export class PublishStage {
     if (!this.publishing) {
       return this.finish(tenantId, runId, { status: 'SKIPPED', skipReason: 'Publishing is not available in this installation' });
     }
+    const recording = await this.state.db(tenantId).recording.findUnique({ where: { id: recordingId }, select: { transcriptFlagged: true } });
+    if (recording?.transcriptFlagged) {
+      // The hallucination guard found the transcript implausible: its topics and subtitles would be garbage.
+      return this.finish(tenantId, runId, { status: 'SKIPPED', skipReason: 'Automatic upload blocked: the transcript was flagged as implausible; check it, then publish by hand' });
+    }
     const targets = await this.publishing.ensureTargets(tenantId, recordingId, config.output.presetIds);
     const open = targets.filter((t) => t.status !== 'UPLOADED');
     await this.state.updateStep(tenantId, runId, 'PUBLISH', {

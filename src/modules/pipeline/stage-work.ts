@@ -1,6 +1,8 @@
 import type { Stage } from '../../generated/prisma/enums.js';
 import type { TrimOptions } from '../../media/index.js';
 import type { OutputConfig, ProcessingConfig } from '../config/config-schemas.js';
+import { forTenant } from '../../lib/db.js';
+import type { QuotaService } from '../quotas/quotas.service.js';
 import type { MediaService } from '../recordings/media.service.js';
 
 // What each stage does: a call into the same services the API uses. Stages report progress as a
@@ -26,6 +28,7 @@ export type StageOutcome = { message: string; meta?: Record<string, string | num
 /** The services the stages call; the ones an installation may lack are optional. */
 export interface StageServices {
   media: MediaService;
+  quotas: QuotaService;
   ingest?: {
     downloadSource(tenantId: string, recordingId: string, onProgress?: (fraction: number, message?: string) => void): Promise<{ sourceFileKey: string; sizeBytes: number; durationSec: number }>;
   };
@@ -82,8 +85,11 @@ export const STAGE_WORK: Record<Exclude<Stage, 'PUBLISH'>, StageWork> = {
     return { message, meta: { mode: result.mode, sourceDurationSec: result.sourceDurationSec, trimmedDurationSec: result.trimmedDurationSec } };
   },
 
-  async TRANSCRIBE({ tenantId, recordingId, config, report }, { media, transcription }) {
+  async TRANSCRIBE({ tenantId, recordingId, config, report }, { media, transcription, quotas }) {
     if (!transcription) return unavailable('Transcription');
+    const db = forTenant(tenantId);
+    const recording = await db.recording.findUniqueOrThrow({ where: { id: recordingId }, select: { trimmedDurationSec: true, durationSec: true } });
+    await quotas.assertTranscriptionMinutes(db, recording.trimmedDurationSec ?? recording.durationSec ?? 0);
     // Without a trim there is no ASR audio yet; extracting it is the first tenth of the stage.
     await media.prepareAsrAudio(tenantId, recordingId, ({ fraction }) => report(fraction * 0.1));
     const result = await transcription.transcribeRecording(tenantId, recordingId, config.processing.transcription, (fraction, message) =>

@@ -1,6 +1,7 @@
 import type { Plan, QuotaOverride } from '../../generated/prisma/client.js';
 import type { TenantDb } from '../../lib/db.js';
 import { QuotaExceededError } from '../../lib/errors.js';
+import { usagePeriod } from '../recordings/recordings.service.js';
 
 // Effective limits of a tenant: its quota override where one is set (0 means 0, unlike the
 // original), else its plan's; null is unlimited. A tenant without a plan is unlimited.
@@ -28,6 +29,13 @@ export class QuotaService {
 
   async limit(db: TenantDb, quota: Quota): Promise<number | null> {
     return (await this.limits(db))[quota];
+  }
+
+  /** Transcription minutes of this month (UTC), checked before a recording of `addingSec` is transcribed. */
+  async assertTranscriptionMinutes(db: TenantDb, addingSec: number, period = usagePeriod()): Promise<void> {
+    const counter = await db.usageCounter.findFirst({ where: { period }, select: { transcriptionSeconds: true } });
+    const usedMinutes = Math.ceil((counter?.transcriptionSeconds ?? 0) / 60);
+    await this.assertWithin(db, 'transcriptionMinutesPerMonth', usedMinutes, Math.ceil(addingSec / 60));
   }
 
   /** Throws QuotaExceededError when `used + adding` would pass the limit. */
