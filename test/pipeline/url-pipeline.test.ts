@@ -64,5 +64,19 @@ describe('a lecture from a URL, end to end', () => {
     expect(recording.topicVersions[0]).toMatchObject({ version: 1, isActive: true });
     const keys = (await app.services.storage.list(`tenants/${rawId(owner.tenantId)}/recordings/${recording.id}/`)).map((o) => o.key.split('/').at(-1));
     expect(keys.sort()).toEqual(expect.arrayContaining(['audio.ogg', 'edl.json', 'poster.jpg', 'source.mp4', 'subtitles.srt', 'subtitles.vtt', 'transcript.json', 'video.mp4']));
+
+    // regenerateTopics is a run of TOPICS alone; its result is a new active version.
+    const again = recordEvents(app.ws(owner.accessToken), RECORDING_PROGRESS, { id: recordingId }, 'recordingProgress');
+    const regenerated = await app.gql<{ regenerateTopics: { __typename: string; steps: Array<{ stage: string; status: string; skipReason: string | null }> } }>(
+      'mutation($id: ID!) { regenerateTopics(recordingId: $id, granularity: SHORT) { __typename ... on PipelineRun { steps { stage status skipReason } } ... on Error { message } } }',
+      { id: recordingId },
+      owner.accessToken,
+    );
+    expect(regenerated.data?.regenerateTopics.__typename, JSON.stringify(regenerated)).toBe('PipelineRun');
+    expect(regenerated.data!.regenerateTopics.steps.filter((s) => s.skipReason === 'Not part of this run').map((s) => s.stage)).toEqual(['DOWNLOAD', 'TRIM', 'TRANSCRIBE', 'SUBTITLES', 'POSTER', 'PUBLISH']);
+    await again.until((e) => isRunEnd(e) && e.seq > 1 && e.runId !== end.runId);
+    again.stop();
+    const versions = await prisma.topicVersion.findMany({ where: { recordingId: recording.id }, orderBy: { version: 'asc' } });
+    expect(versions.map((v) => [v.version, v.isActive, v.granularity])).toEqual([[1, false, 'LONG'], [2, true, 'SHORT']]);
   });
 });

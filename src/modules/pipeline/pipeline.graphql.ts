@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, Valid
 import { hasPermission } from '../auth/viewer.js';
 import { RecordingNode, StageEnum } from '../recordings/recordings.graphql.js';
 import { TemplateNode } from '../templates/templates.graphql.js';
+import { GranularityEnum } from '../transcripts/transcripts.graphql.js';
 import './pipeline-events.graphql.js';
 
 export const RunStatusEnum = builder.enumType(RunStatus, { name: 'RunStatus' });
@@ -65,6 +66,7 @@ const StartPipelineInput = builder.inputType('StartPipelineInput', {
     overrides: t.field({ type: 'JSON', description: 'Per-request layer: { processingConfig?, metadataConfig?, outputConfig? }' }),
     templateId: t.globalID({ for: TemplateNode, description: 'Run with this template on top of the bound one' }),
     force: t.boolean({ description: 'Process a recording flagged blank anyway', defaultValue: false }),
+    stages: t.field({ type: [StageEnum], description: 'Run only these stages (others are skipped); all by default' }),
   }),
 });
 
@@ -81,8 +83,46 @@ builder.mutationFields((t) => ({
         overrides: input.overrides ?? undefined,
         templateId: input.templateId?.id ?? null,
         force: input.force ?? false,
+        stages: input.stages ?? null,
         createdById: viewer.userId,
       });
+      return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
+    },
+  }),
+  retranscribe: t.prismaField({
+    type: 'PipelineRun',
+    authScopes: { permission: 'canTranscribe' },
+    description: 'Transcribes the recording again, then redoes its topics and subtitles (a run of those stages).',
+    args: {
+      recordingId: t.arg.globalID({ for: RecordingNode, required: true }),
+      language: t.arg.string({ description: 'auto, ru or en; the configured one by default' }),
+    },
+    errors: { types: [NotFoundError, ConflictError, QuotaExceededError, ValidationError] },
+    resolve: async (query, _root, { recordingId, language }, ctx) => {
+      const viewer = viewerOf(ctx);
+      const overrides = language ? { processingConfig: { transcription: { language } } } : undefined;
+      const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId.id, {
+        overrides,
+        stages: ['TRANSCRIBE', 'TOPICS', 'SUBTITLES'],
+        force: true,
+        createdById: viewer.userId,
+      });
+      return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
+    },
+  }),
+  regenerateTopics: t.prismaField({
+    type: 'PipelineRun',
+    authScopes: { permission: 'canTranscribe' },
+    description: 'Extracts topics again from the transcript (a new topic version becomes active when it is done).',
+    args: {
+      recordingId: t.arg.globalID({ for: RecordingNode, required: true }),
+      granularity: t.arg({ type: GranularityEnum }),
+    },
+    errors: { types: [NotFoundError, ConflictError, QuotaExceededError, ValidationError] },
+    resolve: async (query, _root, { recordingId, granularity }, ctx) => {
+      const viewer = viewerOf(ctx);
+      const overrides = granularity ? { processingConfig: { topics: { granularity: granularity.toLowerCase() } } } : undefined;
+      const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId.id, { overrides, stages: ['TOPICS'], force: true, createdById: viewer.userId });
       return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),

@@ -21,6 +21,8 @@ export interface StartOptions {
   templateId?: string | null;
   /** Process a recording flagged blank (too short or too small) anyway. */
   force?: boolean;
+  /** Run only these stages (the others are skipped as not part of the run); all by default. */
+  stages?: readonly Stage[] | null;
   createdById?: string | null;
 }
 
@@ -54,7 +56,7 @@ export class PipelineService {
     const plan = planSteps(resolved.processingConfig, resolved.outputConfig, {
       hasSource: recording.sourceFileKey !== null,
       remoteSource: recording.sourceType !== 'LOCAL',
-    });
+    }, options.stages ?? undefined);
     const runConfig = { processing: resolved.processingConfig, output: resolved.outputConfig, metadata: resolved.metadataConfig };
 
     let started: { run: PipelineRun; recordingStatus: Recording['status'] };

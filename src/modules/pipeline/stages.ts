@@ -64,17 +64,20 @@ export interface PlannedStep {
  * configuration. Dependents of a skipped producer still run when what they need already exists
  * (a transcript from an earlier run, for instance); the stage itself finds out and fails clearly.
  */
-export function planSteps(processing: ProcessingConfig, output: OutputConfig, artifacts: RecordingArtifacts): PlannedStep[] {
+export function planSteps(processing: ProcessingConfig, output: OutputConfig, artifacts: RecordingArtifacts, only?: readonly Stage[]): PlannedStep[] {
   const skip: Partial<Record<Stage, string>> = {};
-  if (artifacts.hasSource) skip.DOWNLOAD = 'The source file is already in storage';
-  else if (!artifacts.remoteSource) skip.DOWNLOAD = 'The recording has no source to download';
-  if (!processing.trimming.enabled) skip.TRIM = 'Trimming is disabled in the configuration';
-  if (!processing.transcription.enabled) skip.TRANSCRIBE = 'Transcription is disabled in the configuration';
-  if (!processing.topics.enabled) skip.TOPICS = 'Topics are disabled in the configuration';
-  if (!processing.subtitles.enabled) skip.SUBTITLES = 'Subtitles are disabled in the configuration';
-  if (!processing.poster.enabled) skip.POSTER = 'The poster is disabled in the configuration';
-  if (output.presetIds.length === 0) skip.PUBLISH = 'No output presets are configured';
-  else if (!output.autoUpload) skip.PUBLISH = 'Automatic upload is off (publish the recording when ready)';
+  // The sub-runs of single operations (retranscribe, regenerate topics, publish …) name their stages.
+  if (only) for (const stage of STAGES) if (!only.includes(stage)) skip[stage] = 'Not part of this run';
+  if (artifacts.hasSource) skip.DOWNLOAD ??= 'The source file is already in storage';
+  else if (!artifacts.remoteSource) skip.DOWNLOAD ??= 'The recording has no source to download';
+  if (!processing.trimming.enabled) skip.TRIM ??= 'Trimming is disabled in the configuration';
+  if (!processing.transcription.enabled) skip.TRANSCRIBE ??= 'Transcription is disabled in the configuration';
+  if (!processing.topics.enabled) skip.TOPICS ??= 'Topics are disabled in the configuration';
+  if (!processing.subtitles.enabled) skip.SUBTITLES ??= 'Subtitles are disabled in the configuration';
+  if (!processing.poster.enabled) skip.POSTER ??= 'The poster is disabled in the configuration';
+  if (output.presetIds.length === 0) skip.PUBLISH ??= 'No output presets are configured';
+  // A run asked to publish publishes; a full run only when automatic upload is on.
+  else if (!output.autoUpload && !only?.includes('PUBLISH')) skip.PUBLISH ??= 'Automatic upload is off (publish the recording when ready)';
   return STAGES.map((stage) => ({ stage, skipReason: skip[stage] ?? null }));
 }
 

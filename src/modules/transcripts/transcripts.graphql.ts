@@ -12,7 +12,7 @@ import { RecordingNode } from '../recordings/recordings.graphql.js';
 // Transcript, topic versions and their edits on a Recording. Regenerating topics and transcribing
 // again are pipeline jobs (the engine enqueues them), not synchronous mutations.
 
-const GranularityEnum = builder.enumType(Granularity, { name: 'TopicGranularity' });
+export const GranularityEnum = builder.enumType(Granularity, { name: 'TopicGranularity' });
 
 const TranscriptSegmentRef = builder.objectRef<TranscriptSegment>('TranscriptSegment').implement({
   fields: (t) => ({
