@@ -134,7 +134,10 @@ describe('a worker killed in the middle of a stage', () => {
     expect(recording.trimmedDurationSec).toBeLessThan(recording.durationSec! - 30);
     // Exactly the files of one trim, and the tenant's storage counts each once.
     const files = await app.services.storage.list(`tenants/${rawId(owner.tenantId)}/recordings/${id}/`);
-    expect(files.map((f) => path.basename(f.key)).sort()).toEqual(['audio.ogg', 'edl.json', 'poster.jpg', 'source.mp4', 'video.mp4']);
+    expect(files.map((f) => path.basename(f.key)).sort()).toEqual(['audio.ogg', 'edl.json', 'poster.jpg', 'source.mp4', 'subtitles.srt', 'subtitles.vtt', 'transcript.json', 'video.mp4']);
+    const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: rawId(owner.tenantId) } });
+    const all = await app.services.storage.list(`tenants/${rawId(owner.tenantId)}/`);
+    expect(Number(tenant.storageBytes)).toBe(all.reduce((sum, f) => sum + f.sizeBytes, 0));
     await second.kill();
   });
 });
