@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis';
+import { config as appConfig, type OAuthSettings, type PlatformSettings } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
+import { CredentialsService } from './modules/credentials/credentials.service.js';
+import { KeyRing } from './modules/credentials/key-ring.js';
+import { OAuthService } from './modules/credentials/oauth.service.js';
 import { ConfigService } from './modules/config/config.service.js';
 import { MetadataService } from './modules/metadata/metadata.service.js';
 import { PresetsService } from './modules/presets/presets.service.js';
@@ -24,6 +28,8 @@ export interface Services {
   metadata: MetadataService;
   recordings: RecordingsService;
   media: MediaService;
+  credentials: CredentialsService;
+  oauth: OAuthService;
 }
 
 export interface ServiceDeps {
@@ -35,12 +41,20 @@ export interface ServiceDeps {
   storage?: StorageBackend;
   /** Defaults to UPLOAD_MAX_BYTES. */
   uploadMaxBytes?: number;
+  /** Defaults to the configured credentials key ring. */
+  keyRing?: KeyRing;
+  /** Defaults to the configured provider endpoints (tests point them at local servers). */
+  oauth?: OAuthSettings;
+  platforms?: PlatformSettings;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const storage = deps.storage ?? createStorage();
   const config = new ConfigService();
   const templateMatching = new TemplateMatchingService();
+  const keyRing = deps.keyRing ?? KeyRing.fromConfig();
+  const oauth = deps.oauth ?? appConfig.oauth;
+  const credentials = new CredentialsService(deps.prisma, { keyRing, oauth });
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -52,5 +66,7 @@ export function createServices(deps: ServiceDeps): Services {
     metadata: new MetadataService(config),
     recordings: new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes),
     media: new MediaService(deps.prisma, storage),
+    credentials,
+    oauth: new OAuthService(deps.prisma, deps.redis, credentials, keyRing, oauth),
   };
 }

@@ -8,5 +8,7 @@ import '../modules/presets/presets.graphql.js';
 import '../modules/templates/matching.graphql.js';
 import '../modules/config/config.graphql.js';
 import '../modules/metadata/metadata.graphql.js';
+import '../modules/credentials/credentials.graphql.js';
+import '../modules/credentials/oauth.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

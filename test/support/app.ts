@@ -6,7 +6,7 @@ import type { RateLimits } from '../../src/graphql/plugins.js';
 import { prisma } from '../../src/lib/db.js';
 import { createRedis } from '../../src/lib/redis.js';
 import type { LoginThrottleLimits } from '../../src/modules/auth/login-throttle.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices, type ServiceDeps, type Services } from '../../src/services.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -28,10 +28,16 @@ export interface TestApp {
 
 /** The real API (Yoga + graphql-ws, real Postgres and Redis) on an ephemeral port. */
 export async function startTestApp(
-  options: { rateLimits?: RateLimits; loginThrottle?: LoginThrottleLimits; uploadMaxBytes?: number } = {},
+  options: {
+    rateLimits?: RateLimits;
+    loginThrottle?: LoginThrottleLimits;
+    uploadMaxBytes?: number;
+    /** Extra service wiring, e.g. provider endpoints pointing at a local fake. */
+    services?: Omit<Partial<ServiceDeps>, 'prisma' | 'redis'>;
+  } = {},
 ): Promise<TestApp> {
   const redis = createRedis();
-  const services = createServices({ prisma, redis, loginThrottle: options.loginThrottle, uploadMaxBytes: options.uploadMaxBytes });
+  const services = createServices({ ...options.services, prisma, redis, loginThrottle: options.loginThrottle, uploadMaxBytes: options.uploadMaxBytes });
   const app: RunningApp = await startApp(
     { prisma, redis, services, rateLimits: options.rateLimits, uploadMaxBytes: options.uploadMaxBytes },
     0,
