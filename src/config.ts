@@ -100,7 +100,7 @@ const envSchema = z
     GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
     GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
     /** Root of the Google APIs (YouTube Data API and its upload endpoint live under it). */
-    YOUTUBE_API_ROOT: z.url().default('https://www.googleapis.com/'),
+    YOUTUBE_API_ROOT: z.url().default('https://youtube.googleapis.com/'),
     /** Daily YouTube Data API units per Google Cloud project (OAuth client); 10 000 by default. */
     YOUTUBE_DAILY_QUOTA_UNITS: seconds(10_000),
     /** Bytes per resumable upload request (a multiple of 256 KiB). */
