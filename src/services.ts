@@ -8,6 +8,9 @@ import { KeyRing } from './modules/credentials/key-ring.js';
 import { OAuthService } from './modules/credentials/oauth.service.js';
 import { ConfigService } from './modules/config/config.service.js';
 import { MetadataService } from './modules/metadata/metadata.service.js';
+import { PublishingService } from './modules/publishing/publishing.service.js';
+import { YouTubeQuotaLedger } from './platforms/youtube/quota-ledger.js';
+import { YouTubePublisher } from './platforms/youtube/youtube.publisher.js';
 import { PresetsService } from './modules/presets/presets.service.js';
 import { MediaService } from './modules/recordings/media.service.js';
 import { RecordingsService } from './modules/recordings/recordings.service.js';
@@ -30,6 +33,7 @@ export interface Services {
   media: MediaService;
   credentials: CredentialsService;
   oauth: OAuthService;
+  publishing: PublishingService;
 }
 
 export interface ServiceDeps {
@@ -55,6 +59,9 @@ export function createServices(deps: ServiceDeps): Services {
   const keyRing = deps.keyRing ?? KeyRing.fromConfig();
   const oauth = deps.oauth ?? appConfig.oauth;
   const credentials = new CredentialsService(deps.prisma, { keyRing, oauth });
+  const platforms = deps.platforms ?? appConfig.platforms;
+  const metadata = new MetadataService(config);
+  const publishers = [new YouTubePublisher(platforms.youtube, new YouTubeQuotaLedger(deps.redis, platforms.youtube.dailyQuotaUnits))];
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -63,10 +70,11 @@ export function createServices(deps: ServiceDeps): Services {
     templates: new TemplatesService(config, templateMatching),
     templateMatching,
     presets: new PresetsService(),
-    metadata: new MetadataService(config),
+    metadata,
     recordings: new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes),
     media: new MediaService(deps.prisma, storage),
     credentials,
     oauth: new OAuthService(deps.prisma, deps.redis, credentials, keyRing, oauth),
+    publishing: new PublishingService({ prisma: deps.prisma, storage, credentials, metadata, publishers }),
   };
 }
