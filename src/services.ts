@@ -9,6 +9,7 @@ import { OAuthService } from './modules/credentials/oauth.service.js';
 import { ConfigService } from './modules/config/config.service.js';
 import { MetadataService } from './modules/metadata/metadata.service.js';
 import { PublishingService } from './modules/publishing/publishing.service.js';
+import { S3ExportPublisher } from './platforms/s3-export/s3-export.publisher.js';
 import { YouTubeQuotaLedger } from './platforms/youtube/quota-ledger.js';
 import { YouTubePublisher } from './platforms/youtube/youtube.publisher.js';
 import { PresetsService } from './modules/presets/presets.service.js';
@@ -61,7 +62,10 @@ export function createServices(deps: ServiceDeps): Services {
   const credentials = new CredentialsService(deps.prisma, { keyRing, oauth });
   const platforms = deps.platforms ?? appConfig.platforms;
   const metadata = new MetadataService(config);
-  const publishers = [new YouTubePublisher(platforms.youtube, new YouTubeQuotaLedger(deps.redis, platforms.youtube.dailyQuotaUnits))];
+  const publishers = [
+    new YouTubePublisher(platforms.youtube, new YouTubeQuotaLedger(deps.redis, platforms.youtube.dailyQuotaUnits)),
+    new S3ExportPublisher(storage),
+  ];
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),

@@ -10,5 +10,6 @@ import '../modules/config/config.graphql.js';
 import '../modules/metadata/metadata.graphql.js';
 import '../modules/credentials/credentials.graphql.js';
 import '../modules/credentials/oauth.graphql.js';
+import '../modules/publishing/publishing.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
