@@ -10,6 +10,7 @@ import { ConfigService } from './modules/config/config.service.js';
 import { MetadataService } from './modules/metadata/metadata.service.js';
 import { PublishingService } from './modules/publishing/publishing.service.js';
 import { S3ExportPublisher } from './platforms/s3-export/s3-export.publisher.js';
+import { VkPublisher } from './platforms/vk/vk.publisher.js';
 import { YandexDiskPublisher } from './platforms/yandex-disk/yandex-disk.publisher.js';
 import { YouTubeQuotaLedger } from './platforms/youtube/quota-ledger.js';
 import { YouTubePublisher } from './platforms/youtube/youtube.publisher.js';
@@ -67,6 +68,7 @@ export function createServices(deps: ServiceDeps): Services {
     new YouTubePublisher(platforms.youtube, new YouTubeQuotaLedger(deps.redis, platforms.youtube.dailyQuotaUnits)),
     new S3ExportPublisher(storage),
     new YandexDiskPublisher(platforms.yandexDisk.apiUrl),
+    new VkPublisher(platforms.vk),
   ];
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
