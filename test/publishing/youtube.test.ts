@@ -197,6 +197,9 @@ describe('YouTube publishing', () => {
     expect(retryAt.getTime()).toBeGreaterThan(Date.now());
     expect(retryAt.getTime() - Date.now()).toBeLessThanOrEqual(25 * 3600_000);
     expect(await prisma.outputTarget.findUniqueOrThrow({ where: { id: t2?.id } })).toMatchObject({ status: 'DEFERRED', meta: { retryAt: retryAt.toISOString() } });
+    // Once quota is there again (here: a larger project limit), the deferred target goes through.
+    expect((await servicesWith(10_000).publishing.publishTarget(tenantId, t2?.id ?? '')).status).toBe('UPLOADED');
+    expect((await prisma.outputTarget.findUniqueOrThrow({ where: { id: t2?.id } })).meta).not.toHaveProperty('retryAt');
 
     // Google itself says the quota is gone: deferred too, and the ledger is closed for the day.
     const other = await youtubeAccount();

@@ -78,9 +78,10 @@ export class PublishingService {
     try {
       const { publisher, context } = await this.prepare(db, tenantId, target, onProgress);
       const result = await publisher.publish(context);
+      const { retryAt: _deferredUntil, ...meta } = result.meta;
       await db.outputTarget.update({
         where: { id: target.id },
-        data: { status: 'UPLOADED', remoteId: result.remoteId, url: result.url, meta: result.meta as Prisma.InputJsonObject, uploadedAt: this.now(), error: null },
+        data: { status: 'UPLOADED', remoteId: result.remoteId, url: result.url, meta: meta as Prisma.InputJsonObject, uploadedAt: this.now(), error: null },
       });
       await this.countUpload(db, tenantId, target.recordingId);
       return { status: 'UPLOADED', url: result.url };
