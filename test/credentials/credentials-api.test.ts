@@ -139,6 +139,24 @@ describe('credentials API', () => {
     expect(refused).toMatchObject({ __typename: 'CredentialError' });
   });
 
+  it('connects Zoom (client secret over HTTP Basic) and Yandex accounts, reconnecting the same account in place', async () => {
+    for (const [platform, account] of [['ZOOM', 'host@zoom.example'], ['YANDEX_DISK', 'disk-login']] as const) {
+      const first = (await call(START, { input: { platform } }, owner.accessToken)).startOAuth as unknown as { authorizationUrl: string };
+      const consent = oauth.consent(first.authorizationUrl, account);
+      const created = (await call(FINISH, { input: { state: consent.state, code: consent.code } }, owner.accessToken)).finishOAuth;
+      expect(created).toMatchObject({ __typename: 'Credential', platform, accountName: account });
+      await prisma.credential.update({ where: { id: rawId(created.id) }, data: { needsReauth: true } });
+      const again = (await call(START, { input: { platform } }, owner.accessToken)).startOAuth as unknown as { authorizationUrl: string };
+      const consent2 = oauth.consent(again.authorizationUrl, account);
+      const reconnected = (await call(FINISH, { input: { state: consent2.state, code: consent2.code } }, owner.accessToken)).finishOAuth;
+      expect(reconnected).toMatchObject({ id: created.id, needsReauth: false });
+      const secret = await app.services.credentials.getSecret(rawId(owner.tenantId), rawId(created.id));
+      if ('accessToken' in secret && secret.accessToken) secrets.add(secret.accessToken);
+    }
+    const ownClient = (await call(START, { input: { platform: 'YANDEX_DISK', clientId: 'not-a-yandex-client-id' } }, owner.accessToken)).startOAuth;
+    expect(ownClient).toMatchObject({ __typename: 'ValidationError' });
+  });
+
   it('stores a pasted VK implicit-flow token with its expiry', async () => {
     const token = 'vk1.a.implicit-flow-token-0123456789abcdef';
     secrets.add(token);
