@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { config } from '../../src/config.js';
 import { prisma } from '../../src/lib/db.js';
-import { CredentialError } from '../../src/lib/errors.js';
+import { CredentialError, RateLimitedError } from '../../src/lib/errors.js';
 import { createRedis } from '../../src/lib/redis.js';
 import { createServices, type Services } from '../../src/services.js';
 import { startFakeOAuth, type FakeOAuthServer } from '../support/fake-oauth.js';
@@ -57,6 +57,7 @@ beforeEach(() => {
   yt.dropChunk = null;
   yt.outageAfterChunk = null;
   yt.quotaExceeded = false;
+  yt.rateLimited = 0;
 });
 
 describe('YouTube publishing', () => {
@@ -209,6 +210,18 @@ describe('YouTube publishing', () => {
     yt.quotaExceeded = true;
     expect((await services.publishing.publishTarget(tenantId, t3?.id ?? '')).status).toBe('DEFERRED');
     expect(project).not.toBe(other.project);
+  });
+
+  it('treats short-term rate limiting as a retryable error, not a deferral', async () => {
+    const { credential } = await youtubeAccount();
+    const recording = await publishableRecording(services.storage, tenantId, media, { files: [] });
+    const preset = await presetOf(tenantId, 'YOUTUBE', credential.id, {});
+    const [target] = await services.publishing.ensureTargets(tenantId, recording.id, [preset.id]);
+    yt.rateLimited = 1;
+    await expect(services.publishing.publishTarget(tenantId, target?.id ?? '')).rejects.toBeInstanceOf(RateLimitedError);
+    expect((await prisma.outputTarget.findUniqueOrThrow({ where: { id: target?.id } })).status).toBe('FAILED');
+    expect((await prisma.credential.findUniqueOrThrow({ where: { id: credential.id } })).needsReauth).toBe(false);
+    expect((await services.publishing.publishTarget(tenantId, target?.id ?? '')).status).toBe('UPLOADED');
   });
 
   it('republishes title, description and captions of an uploaded video', async () => {

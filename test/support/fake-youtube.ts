@@ -38,13 +38,15 @@ export interface FakeYouTube {
   /** From the n-th chunk PUT of a session on, the upload endpoint answers 503 (status queries too). */
   outageAfterChunk: number | null;
   quotaExceeded: boolean;
+  /** The next n session starts answer 403 rateLimitExceeded. */
+  rateLimited: number;
   close(): Promise<void>;
 }
 
 const QUANTUM = 256 * 1024;
 
 export async function startFakeYouTube(isValidToken: (token: string) => boolean): Promise<FakeYouTube> {
-  const fake: Omit<FakeYouTube, 'rootUrl' | 'close'> = { videos: new Map(), sessions: new Map(), log: [], dropChunk: null, outageAfterChunk: null, quotaExceeded: false };
+  const fake: Omit<FakeYouTube, 'rootUrl' | 'close'> = { videos: new Map(), sessions: new Map(), log: [], dropChunk: null, outageAfterChunk: null, quotaExceeded: false, rateLimited: 0 };
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => googleError(res, 500, 'backendError', String(error)));
@@ -103,6 +105,10 @@ export async function startFakeYouTube(isValidToken: (token: string) => boolean)
 
   async function startSession(req: IncomingMessage, res: ServerResponse, url: URL) {
     const resource = JSON.parse((await read(req)).toString()) as Session['resource'];
+    if (fake.rateLimited > 0) {
+      fake.rateLimited -= 1;
+      return googleError(res, 403, 'rateLimitExceeded', 'The request cannot be completed because you have exceeded your rate limit.', 'youtube.quota');
+    }
     if (fake.quotaExceeded) return googleError(res, 403, 'quotaExceeded', 'The request cannot be completed because you have exceeded your quota.', 'youtube.quota');
     if (!resource.snippet?.title) return googleError(res, 400, 'invalidTitle', 'The request metadata specifies an invalid or empty video title.');
     const total = Number(req.headers['x-upload-content-length']);

@@ -1,3 +1,4 @@
+import { RateLimitedError } from '../../lib/errors.js';
 import { PlatformUnauthorizedError, PublishDeferredError, type PublishFile } from '../publisher.js';
 import type { Readable } from 'node:stream';
 
@@ -28,7 +29,10 @@ export class YouTubeApiError extends Error {
   }
 }
 
-const QUOTA_REASONS = new Set(['quotaExceeded', 'dailyLimitExceeded', 'uploadLimitExceeded', 'rateLimitExceeded', 'userRateLimitExceeded']);
+/** The project's (or channel's) daily allowance is gone: wait for the reset. */
+const QUOTA_REASONS = new Set(['quotaExceeded', 'dailyLimitExceeded', 'uploadLimitExceeded']);
+/** Short-term throttling: retry in a while. */
+const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 
 /** Maps an error answer of any YouTube endpoint to the error vocabulary of publishers. */
 export async function youtubeError(res: Response, retryAt: () => Date): Promise<Error> {
@@ -42,6 +46,9 @@ export function classifyYouTubeError(status: number, reason: string | null, mess
   if (status === 401) return new PlatformUnauthorizedError(`YouTube refused the token: ${message}`);
   if (status === 403 && reason && QUOTA_REASONS.has(reason)) {
     return new PublishDeferredError(retryAt(), `YouTube quota exhausted (${reason}); deferred until the daily reset`);
+  }
+  if (status === 429 || (status === 403 && reason && RATE_REASONS.has(reason))) {
+    return new RateLimitedError(60, `YouTube rate limit (${reason ?? status}); retry later`);
   }
   return new YouTubeApiError(status, reason, `YouTube API error ${status}${reason ? ` (${reason})` : ''}: ${message}`);
 }
