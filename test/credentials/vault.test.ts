@@ -38,6 +38,9 @@ describe('credentials vault', () => {
     const secret = await service.getSecret(tenantId, row.id, 'OPENAI_COMPATIBLE');
     expect(secret).toEqual({ baseUrl: 'https://api.fireworks.ai/inference/v1', apiKey: 'fw-key-0123456789', defaultModel: 'whisper-v3-turbo', purpose: 'both' });
     expect((await prisma.credential.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).toEqual(clock);
+    // An API key is its own bearer token and never "expires".
+    expect(await service.accessToken(tenantId, row.id)).toBe('fw-key-0123456789');
+    expect(await service.accessToken(tenantId, row.id, { forceRefresh: true })).toBe('fw-key-0123456789');
     // Another tenant cannot read it: same answer as a missing id.
     await expect(service.getSecret(await tenant(), row.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

@@ -6,6 +6,7 @@ import { rawId, registerUser, startTestApp, type RegisteredUser, type TestApp } 
 import { startFakeOAuth, type FakeOAuthServer } from '../support/fake-oauth.js';
 import { startFakeYouTube, type FakeYouTube } from '../support/fake-youtube.js';
 import { makePublishMedia, publishableRecording, type PublishMedia } from '../support/publishing.js';
+import { captureLogs } from '../support/log-capture.js';
 import { ERROR_FIELDS, globalId, memberOf } from '../support/templates.js';
 
 const TARGETS = `query($id: ID!) { recording(id: $id) { outputTargets { id platform status url remoteId error attempts retryAt uploadedAt preset { name credentialAccountName } } } }`;
@@ -17,8 +18,10 @@ let oauth: FakeOAuthServer;
 let yt: FakeYouTube;
 let media: PublishMedia;
 let owner: RegisteredUser;
+let logs: ReturnType<typeof captureLogs>;
 
 beforeAll(async () => {
+  logs = captureLogs();
   oauth = await startFakeOAuth();
   yt = await startFakeYouTube((token) => oauth.accessTokens.has(token));
   media = await makePublishMedia();
@@ -26,6 +29,7 @@ beforeAll(async () => {
   owner = await registerUser(app);
 });
 afterAll(async () => {
+  logs.restore();
   await app.close();
   await media.cleanup();
   await yt.close();
@@ -36,11 +40,11 @@ describe('output targets API', () => {
   it('lists a recording’s targets and republishes metadata with canUpload, within the workspace only', async () => {
     const tenantId = rawId(owner.tenantId);
     const project = `${randomBytes(4).toString('hex')}.apps.googleusercontent.com`;
-    oauth.clients.set(project, { secret: 's' });
+    oauth.clients.set(project, { secret: 'project-client-secret-9f3k' });
     const credential = await app.services.credentials.create(tenantId, {
       platform: 'YOUTUBE',
       accountName: 'Faculty channel',
-      secret: { ...oauth.grant('faculty'), clientId: project, clientSecret: 's' },
+      secret: { ...oauth.grant('faculty'), clientId: project, clientSecret: 'project-client-secret-9f3k' },
     });
     const preset = await app.gql<{ createOutputPreset: { __typename: string; id: string; credentialId: string; credentialAccountName: string } }>(
       CREATE_PRESET,
@@ -89,5 +93,16 @@ describe('output targets API', () => {
     expect(conflict.data?.republishMetadata).toMatchObject({ __typename: 'ConflictError' });
     const shown = await app.gql<{ recording: { outputTargets: Array<Record<string, unknown>> } }>(TARGETS, { id: globalId('Recording', other.id) }, owner.accessToken);
     expect(shown.data?.recording.outputTargets[0]).toMatchObject({ status: 'DEFERRED', retryAt: retryAt.toISOString() });
+
+    // A failed publication logs and stores its reason, never the tokens it used.
+    const [failing] = await app.services.publishing.ensureTargets(tenantId, other.id, [presetId]);
+    const secret = await app.services.credentials.getSecret(tenantId, credential.id, 'YOUTUBE');
+    oauth.revoke(secret.accessToken);
+    oauth.revoke(secret.refreshToken);
+    await expect(app.services.publishing.publishTarget(tenantId, failing?.id ?? '')).rejects.toThrow(/reconnect this account/);
+    const stored = await prisma.outputTarget.findUniqueOrThrow({ where: { id: failing?.id } });
+    const everything = [...logs.lines, JSON.stringify(stored), JSON.stringify(listed), JSON.stringify(done)].join('\n');
+    expect(logs.lines.some((line) => line.includes('publishing failed'))).toBe(true);
+    for (const value of [secret.accessToken, secret.refreshToken, 'project-client-secret-9f3k', ...oauth.accessTokens.keys()]) expect(everything).not.toContain(value);
   });
 });

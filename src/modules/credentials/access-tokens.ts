@@ -16,8 +16,9 @@ export function currentToken(platform: Platform, secret: CredentialSecret): stri
   return 'accessToken' in secret ? (secret.accessToken ?? null) : null;
 }
 
-/** True when the token is missing or expires within the margin. */
-export function isStale(secret: CredentialSecret, now: Date, marginSeconds = config.oauth.refreshMarginSeconds): boolean {
+/** True when the token is missing or expires within the margin (API keys never are). */
+export function isStale(platform: Platform, secret: CredentialSecret, now: Date, marginSeconds = config.oauth.refreshMarginSeconds): boolean {
+  if (platform === 'OPENAI_COMPATIBLE') return false;
   if (!('accessToken' in secret) || !secret.accessToken) return true;
   if (!('expiresAt' in secret) || !secret.expiresAt) return false;
   return new Date(secret.expiresAt).getTime() - marginSeconds * 1000 <= now.getTime();

@@ -138,7 +138,7 @@ export class CredentialsService {
     const platform = this.supported(row.platform);
     const secret = await this.open(row);
     const token = currentToken(platform, secret);
-    if (token && !options.forceRefresh && !isStale(secret, this.now())) {
+    if (token && (!options.forceRefresh || platform === 'OPENAI_COMPATIBLE') && !isStale(platform, secret, this.now(), this.oauth.refreshMarginSeconds)) {
       await this.db(tenantId).credential.update({ where: { id: row.id }, data: { lastUsedAt: this.now() } });
       return token;
     }
@@ -164,7 +164,7 @@ export class CredentialsService {
         const secret = await this.open(row);
         const renewedMeanwhile = row.updatedAt.getTime() !== seen.updatedAt.getTime();
         const token = currentToken(platform, secret);
-        if (token && !isStale(secret, this.now()) && (!force || renewedMeanwhile)) return token;
+        if (token && !isStale(platform, secret, this.now(), this.oauth.refreshMarginSeconds) && (!force || renewedMeanwhile)) return token;
         const renewed = await renewSecret(platform, secret, row.id, this.now(), this.oauth);
         const sealed = this.sealFor(row, renewed);
         await tx.credential.update({ where: { id: row.id }, data: { ...sealed.columns, needsReauth: false, lastUsedAt: this.now() } });
