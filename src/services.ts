@@ -83,6 +83,6 @@ export function createServices(deps: ServiceDeps): Services {
     media: new MediaService(deps.prisma, storage),
     credentials,
     oauth: new OAuthService(deps.prisma, deps.redis, credentials, keyRing, oauth),
-    publishing: new PublishingService({ prisma: deps.prisma, storage, credentials, metadata, publishers }),
+    publishing: new PublishingService({ prisma: deps.prisma, redis: deps.redis, storage, credentials, metadata, publishers }),
   };
 }

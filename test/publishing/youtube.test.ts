@@ -212,6 +212,23 @@ describe('YouTube publishing', () => {
     expect(project).not.toBe(other.project);
   });
 
+  it('lets only one worker publish a target at a time', async () => {
+    const { credential } = await youtubeAccount();
+    const recording = await publishableRecording(services.storage, tenantId, media, { files: [] });
+    const preset = await presetOf(tenantId, 'YOUTUBE', credential.id, {});
+    const [target] = await services.publishing.ensureTargets(tenantId, recording.id, [preset.id]);
+    const videosBefore = yt.videos.size;
+    const [first, second] = await Promise.allSettled([
+      services.publishing.publishTarget(tenantId, target?.id ?? ''),
+      servicesWith().publishing.publishTarget(tenantId, target?.id ?? ''),
+    ]);
+    const outcomes = [first, second].map((r) => (r.status === 'fulfilled' ? r.value.status : (r.reason as Error).name));
+    expect(outcomes.sort()).toEqual(['ConflictError', 'UPLOADED']);
+    expect(yt.videos.size).toBe(videosBefore + 1);
+    // After the lease is released a further call just reports the upload.
+    expect((await services.publishing.publishTarget(tenantId, target?.id ?? '')).status).toBe('UPLOADED');
+  });
+
   it('treats short-term rate limiting as a retryable error, not a deferral', async () => {
     const { credential } = await youtubeAccount();
     const recording = await publishableRecording(services.storage, tenantId, media, { files: [] });

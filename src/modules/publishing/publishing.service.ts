@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { OutputTarget, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { PublishPlatform } from '../../generated/prisma/enums.js';
 import { forTenant, type TenantDb } from '../../lib/db.js';
@@ -11,6 +12,7 @@ import type { MetadataService } from '../metadata/metadata.service.js';
 import { isSupportedPlatform } from '../presets/preset-schemas.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { gatherFiles } from './publish-files.js';
+import { withTargetLease } from './target-lock.js';
 
 // The PUBLISH stage's service (SPEC §6): one output target per (recording, preset), published by
 // the platform's adapter. An UPLOADED target is never uploaded again; adapters checkpoint their
@@ -23,6 +25,7 @@ export type PublishOutcome = { status: 'UPLOADED'; url?: string } | { status: 'D
 
 export interface PublishingDeps {
   prisma: PrismaClient;
+  redis: Redis;
   storage: StorageBackend;
   credentials: CredentialsService;
   metadata: MetadataService;
@@ -65,15 +68,20 @@ export class PublishingService {
     return targets;
   }
 
+  /** Throws ConflictError while another worker publishes the same target. */
   async publishTarget(tenantId: string, targetId: string, onProgress: PublishProgress = () => {}): Promise<PublishOutcome> {
     const db = forTenant(tenantId, this.deps.prisma);
     const target = await this.load(db, targetId);
     if (target.status === 'UPLOADED') return { status: 'UPLOADED', url: target.url ?? undefined };
+    return withTargetLease(this.deps.redis, target.id, () => this.publishClaimed(db, tenantId, target, onProgress));
+  }
+
+  private async publishClaimed(db: TenantDb, tenantId: string, target: TargetWithContext, onProgress: PublishProgress): Promise<PublishOutcome> {
     const claimed = await db.outputTarget.updateMany({
       where: { id: target.id, status: { not: 'UPLOADED' } },
       data: { status: 'UPLOADING', attempts: { increment: 1 }, startedAt: this.now(), error: null },
     });
-    if (claimed.count === 0) return { status: 'UPLOADED', url: (await this.load(db, targetId)).url ?? undefined };
+    if (claimed.count === 0) return { status: 'UPLOADED', url: (await this.load(db, target.id)).url ?? undefined };
 
     try {
       const { publisher, context } = await this.prepare(db, tenantId, target, onProgress);
