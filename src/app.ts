@@ -23,6 +23,8 @@ import { forTenant } from './lib/db.js';
 import { AuthenticationError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
 import { hasPermission, resolveViewer, type Viewer } from './modules/auth/viewer.js';
+import { handleOAuthCallback } from './modules/credentials/oauth-callback.js';
+import { OAUTH_CALLBACK_PATH } from './modules/credentials/oauth.service.js';
 import { FILES_ROUTE, FileUrlSigner, serveSignedFile } from './modules/storage/signed-urls.js';
 import { handleMultipartRequest, isMultipartRequest, type MultipartOptions } from './modules/uploads/graphql-multipart.js';
 import type { StagedFile } from './modules/uploads/staged-file.js';
@@ -127,6 +129,10 @@ export async function startApp(deps: AppDeps, port = config.http.port, host = co
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path?.startsWith(FILES_ROUTE)) {
       void serveSignedFile(req, res, deps.services.storage, fileSigner).catch((error: unknown) => failRequest(res, error));
+      return;
+    }
+    if (path === OAUTH_CALLBACK_PATH && req.method === 'GET') {
+      void handleOAuthCallback(req, res, deps.services.oauth).catch((error: unknown) => failRequest(res, error));
       return;
     }
     if (path === yoga.graphqlEndpoint && isMultipartRequest(req)) {

@@ -128,6 +128,46 @@ const envSchema = z
     /** The offline English recogniser (Debian packages pocketsphinx + pocketsphinx-en-us). */
     POCKETSPHINX_PATH: z.string().default('pocketsphinx_continuous'),
     POCKETSPHINX_MODEL_DIR: z.string().default('/usr/share/pocketsphinx/model/en-us'),
+    /**
+     * Credential encryption key ring: `version:base64(32 bytes)` pairs, comma separated. Required in
+     * production; development and test derive version 1 from JWT_SECRET when unset.
+     */
+    CREDENTIALS_KEYS: z.string().optional(),
+    /** Key version new and rotated secrets are sealed with; the highest configured one when unset. */
+    CREDENTIALS_ACTIVE_KEY_VERSION: z.coerce.number().int().positive().optional(),
+    /** OAuth state lifetime (single use, bound to user and workspace). */
+    OAUTH_STATE_TTL_SECONDS: seconds(600),
+    /** Where the browser is sent after the OAuth callback (`?oauth_success=true&platform=…` or `?oauth_error=…`); JSON when unset. */
+    OAUTH_RESULT_URL: z.url().optional(),
+    /** Access tokens this close to expiry are refreshed before use. */
+    OAUTH_REFRESH_MARGIN_SECONDS: seconds(300),
+    /** Installation-wide OAuth apps (a workspace may bring its own client instead). */
+    GOOGLE_CLIENT_ID: z.string().optional(),
+    GOOGLE_CLIENT_SECRET: z.string().optional(),
+    GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+    GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+    GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
+    /** Root of the Google APIs (YouTube Data API and its upload endpoint live under it). */
+    YOUTUBE_API_ROOT: z.url().default('https://youtube.googleapis.com/'),
+    /** Daily YouTube Data API units per Google Cloud project (OAuth client); 10 000 by default. */
+    YOUTUBE_DAILY_QUOTA_UNITS: seconds(10_000),
+    /** Bytes per resumable upload request (a multiple of 256 KiB). */
+    YOUTUBE_UPLOAD_CHUNK_BYTES: z.coerce.number().int().positive().multipleOf(256 * 1024).default(8 * 1024 * 1024),
+    VK_CLIENT_ID: z.string().optional(),
+    VK_AUTH_URL: z.url().default('https://id.vk.ru/authorize'),
+    VK_TOKEN_URL: z.url().default('https://id.vk.ru/oauth2/auth'),
+    VK_USERINFO_URL: z.url().default('https://id.vk.ru/oauth2/user_info'),
+    VK_API_URL: z.url().default('https://api.vk.ru/method/'),
+    VK_API_VERSION: z.string().default('5.131'),
+    ZOOM_CLIENT_ID: z.string().optional(),
+    ZOOM_CLIENT_SECRET: z.string().optional(),
+    ZOOM_AUTH_URL: z.url().default('https://zoom.us/oauth/authorize'),
+    ZOOM_TOKEN_URL: z.url().default('https://zoom.us/oauth/token'),
+    YANDEX_CLIENT_ID: z.string().optional(),
+    YANDEX_CLIENT_SECRET: z.string().optional(),
+    YANDEX_AUTH_URL: z.url().default('https://oauth.yandex.ru/authorize'),
+    YANDEX_TOKEN_URL: z.url().default('https://oauth.yandex.ru/token'),
+    YANDEX_USERINFO_URL: z.url().default('https://login.yandex.ru/info'),
 
     GRAPHQL_MAX_DEPTH: seconds(12),
     GRAPHQL_MAX_COMPLEXITY: seconds(2000),
@@ -137,6 +177,9 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set a real JWT_SECRET in production' });
+    }
+    if (env.NODE_ENV === 'production' && !env.CREDENTIALS_KEYS) {
+      ctx.addIssue({ code: 'custom', path: ['CREDENTIALS_KEYS'], message: 'set CREDENTIALS_KEYS (version:base64 32-byte keys) in production' });
     }
     if (env.STORAGE_BACKEND === 's3' && !env.S3_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' });
@@ -171,6 +214,9 @@ function pipelineRetry(spec: string): Record<(typeof STAGE_NAMES)[number], Retry
   }
   return policy;
 }
+
+/** Base URLs that relative paths resolve against need their trailing slash. */
+const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(env);
@@ -257,6 +303,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxRetries: e.AI_MAX_RETRIES,
       pocketsphinx: { path: e.POCKETSPHINX_PATH, modelDir: e.POCKETSPHINX_MODEL_DIR },
     },
+    credentials: {
+      keys: e.CREDENTIALS_KEYS ?? null,
+      activeKeyVersion: e.CREDENTIALS_ACTIVE_KEY_VERSION ?? null,
+      /** Only outside production: the key ring derived from JWT_SECRET when no keys are configured. */
+      derivedKeySource: e.NODE_ENV === 'production' ? null : e.JWT_SECRET,
+    },
+    oauth: {
+      stateTtlSeconds: e.OAUTH_STATE_TTL_SECONDS,
+      resultUrl: e.OAUTH_RESULT_URL ?? null,
+      refreshMarginSeconds: e.OAUTH_REFRESH_MARGIN_SECONDS,
+      google: {
+        clientId: e.GOOGLE_CLIENT_ID ?? null,
+        clientSecret: e.GOOGLE_CLIENT_SECRET ?? null,
+        authUrl: e.GOOGLE_AUTH_URL,
+        tokenUrl: e.GOOGLE_TOKEN_URL,
+        userinfoUrl: e.GOOGLE_USERINFO_URL,
+      },
+      vk: { clientId: e.VK_CLIENT_ID ?? null, clientSecret: null as string | null, authUrl: e.VK_AUTH_URL, tokenUrl: e.VK_TOKEN_URL, userinfoUrl: e.VK_USERINFO_URL },
+      zoom: {
+        clientId: e.ZOOM_CLIENT_ID ?? null,
+        clientSecret: e.ZOOM_CLIENT_SECRET ?? null,
+        authUrl: e.ZOOM_AUTH_URL,
+        tokenUrl: e.ZOOM_TOKEN_URL,
+        userinfoUrl: new URL('users/me', withSlash(e.ZOOM_API_BASE_URL)).toString(),
+      },
+      yandex: {
+        clientId: e.YANDEX_CLIENT_ID ?? null,
+        clientSecret: e.YANDEX_CLIENT_SECRET ?? null,
+        authUrl: e.YANDEX_AUTH_URL,
+        tokenUrl: e.YANDEX_TOKEN_URL,
+        userinfoUrl: e.YANDEX_USERINFO_URL,
+      },
+    },
+    platforms: {
+      youtube: { apiRoot: e.YOUTUBE_API_ROOT, dailyQuotaUnits: e.YOUTUBE_DAILY_QUOTA_UNITS, chunkBytes: e.YOUTUBE_UPLOAD_CHUNK_BYTES },
+      vk: { apiUrl: e.VK_API_URL, apiVersion: e.VK_API_VERSION },
+      zoom: { apiUrl: withSlash(e.ZOOM_API_BASE_URL) },
+      yandexDisk: { apiUrl: withSlash(e.YANDEX_DISK_API_BASE_URL) },
+    },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perHour: e.RATE_LIMIT_PER_HOUR },
     graphqlLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
@@ -268,5 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+export type OAuthSettings = Config['oauth'];
+export type PlatformSettings = Config['platforms'];
 
 export const config: Config = loadConfig();

@@ -1,13 +1,23 @@
 import type { Redis } from 'ioredis';
 import { ConfigEndpointResolver } from './ai/endpoints.js';
 import type { AiEndpointResolver } from './ai/types.js';
+import { config as appConfig, type OAuthSettings, type PlatformSettings } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { JobQueues } from './jobs/queues.js';
 import { createRedis } from './lib/redis.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
+import { CredentialsService } from './modules/credentials/credentials.service.js';
+import { KeyRing } from './modules/credentials/key-ring.js';
+import { OAuthService } from './modules/credentials/oauth.service.js';
 import { ConfigService } from './modules/config/config.service.js';
 import { MetadataService } from './modules/metadata/metadata.service.js';
+import { PublishingService } from './modules/publishing/publishing.service.js';
+import { S3ExportPublisher } from './platforms/s3-export/s3-export.publisher.js';
+import { VkPublisher } from './platforms/vk/vk.publisher.js';
+import { YandexDiskPublisher } from './platforms/yandex-disk/yandex-disk.publisher.js';
+import { YouTubeQuotaLedger } from './platforms/youtube/quota-ledger.js';
+import { YouTubePublisher } from './platforms/youtube/youtube.publisher.js';
 import { PresetsService } from './modules/presets/presets.service.js';
 import { MediaService } from './modules/recordings/media.service.js';
 import { RecordingsService } from './modules/recordings/recordings.service.js';
@@ -18,6 +28,7 @@ import { ProgressHub } from './modules/pipeline/progress-hub.js';
 import { QuotaService } from './modules/quotas/quotas.service.js';
 import { IngestService } from './modules/sources/ingest.service.js';
 import type { IngestOverrides } from './modules/sources/ingest-options.js';
+import { vaultSourceCredentials } from './modules/sources/source-credentials.js';
 import { SourcesService } from './modules/sources/sources.service.js';
 import { createStorage, type StorageBackend } from './modules/storage/storage.js';
 import { TemplateMatchingService } from './modules/templates/matching.service.js';
@@ -54,6 +65,9 @@ export interface Services {
   transcription: TranscriptionService;
   topics: TopicsService;
   subtitles: SubtitlesService;
+  credentials: CredentialsService;
+  oauth: OAuthService;
+  publishing: PublishingService;
 }
 
 export interface ServiceDeps {
@@ -72,20 +86,48 @@ export interface ServiceDeps {
   ingest?: IngestOverrides;
   /** Where AI calls go; defaults to the platform settings (offline providers when none). */
   aiEndpoints?: AiEndpointResolver;
+  /** Defaults to the configured credentials key ring. */
+  keyRing?: KeyRing;
+  /** Defaults to the configured provider endpoints (tests point them at local servers). */
+  oauth?: OAuthSettings;
+  platforms?: PlatformSettings;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const storage = deps.storage ?? createStorage();
   const config = new ConfigService();
   const templateMatching = new TemplateMatchingService();
+  const metadata = new MetadataService(config);
   const quotas = new QuotaService();
   const queues = new JobQueues();
   const pipelineState = new PipelineState(deps.prisma, deps.redis);
   const orchestrator = new PipelineOrchestrator(pipelineState, queues);
   const progressHub = new ProgressHub(() => createRedis({ maxRetriesPerRequest: null }));
+
+  const keyRing = deps.keyRing ?? KeyRing.fromConfig();
+  const oauth = deps.oauth ?? appConfig.oauth;
+  const credentials = new CredentialsService(deps.prisma, { keyRing, oauth });
+  const platforms = deps.platforms ?? appConfig.platforms;
+  const publishers = [
+    new YouTubePublisher(platforms.youtube, new YouTubeQuotaLedger(deps.redis, platforms.youtube.dailyQuotaUnits)),
+    new S3ExportPublisher(storage),
+    new YandexDiskPublisher(platforms.yandexDisk.apiUrl),
+    new VkPublisher(platforms.vk),
+  ];
+
   const recordings = new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes);
-  const sources = new SourcesService(deps.prisma, templateMatching, { ...(deps.uploadMaxBytes ? { maxBytes: deps.uploadMaxBytes } : {}), ...deps.ingest });
+  // Ingest reaches connected accounts through the vault: tokens only, renewed before expiry and after a 401.
+  const sourceCredentials = vaultSourceCredentials({
+    accessToken: (tenantId, id) => credentials.accessToken(tenantId, id),
+    refreshAccessToken: (tenantId, id) => credentials.accessToken(tenantId, id, { forceRefresh: true }),
+  });
+  const sources = new SourcesService(deps.prisma, templateMatching, {
+    credentials: sourceCredentials,
+    ...(deps.uploadMaxBytes ? { maxBytes: deps.uploadMaxBytes } : {}),
+    ...deps.ingest,
+  });
   const aiEndpoints = deps.aiEndpoints ?? new ConfigEndpointResolver();
+
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -94,7 +136,7 @@ export function createServices(deps: ServiceDeps): Services {
     templates: new TemplatesService(config, templateMatching),
     templateMatching,
     presets: new PresetsService(),
-    metadata: new MetadataService(config),
+    metadata,
     recordings,
     media: new MediaService(deps.prisma, storage),
     quotas,
@@ -103,13 +145,16 @@ export function createServices(deps: ServiceDeps): Services {
     orchestrator,
     pipeline: new PipelineService(pipelineState, orchestrator, config, quotas, storage),
     progressHub,
-    async close() {
-      await Promise.all([queues.close(), progressHub.close()]);
-    },
     sources,
     ingest: new IngestService(deps.prisma, storage, recordings, sources),
     transcription: new TranscriptionService(deps.prisma, storage, aiEndpoints),
     topics: new TopicsService(deps.prisma, storage, aiEndpoints),
     subtitles: new SubtitlesService(deps.prisma, storage),
+    credentials,
+    oauth: new OAuthService(deps.prisma, deps.redis, credentials, keyRing, oauth),
+    publishing: new PublishingService({ prisma: deps.prisma, redis: deps.redis, storage, credentials, metadata, publishers }),
+    async close() {
+      await Promise.all([queues.close(), progressHub.close()]);
+    },
   };
 }

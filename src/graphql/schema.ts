@@ -12,5 +12,8 @@ import '../modules/metadata/metadata.graphql.js';
 import '../modules/pipeline/pipeline.graphql.js';
 import '../modules/admin/queues.graphql.js';
 import '../modules/sources/sources.graphql.js';
+import '../modules/credentials/credentials.graphql.js';
+import '../modules/credentials/oauth.graphql.js';
+import '../modules/publishing/publishing.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

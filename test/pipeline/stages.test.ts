@@ -85,3 +85,14 @@ describe('deriveRecordingStatus', () => {
     expect(deriveRecordingStatus({ ...base, ...input })).toBe(expected);
   });
 });
+
+describe('planSteps without transcription', () => {
+  it('skips TOPICS and SUBTITLES when there is no transcript to work from, and runs them on an earlier one', () => {
+    const noTranscription = processingConfigSchema.parse({ transcription: { enabled: false } });
+    const output = outputConfigSchema.parse({});
+    const reasons = (hasTranscript: boolean) =>
+      Object.fromEntries(planSteps(noTranscription, output, { hasSource: true, remoteSource: false, hasTranscript }).map((p) => [p.stage, p.skipReason]));
+    expect(reasons(false)).toMatchObject({ TOPICS: 'No transcript to work from (this run does not transcribe)', SUBTITLES: 'No transcript to work from (this run does not transcribe)' });
+    expect(reasons(true)).toMatchObject({ TOPICS: null, SUBTITLES: null });
+  });
+});

@@ -7,7 +7,7 @@ import { prisma } from '../../src/lib/db.js';
 import { createRedis } from '../../src/lib/redis.js';
 import type { LoginThrottleLimits } from '../../src/modules/auth/login-throttle.js';
 import type { IngestOverrides } from '../../src/modules/sources/ingest-options.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices, type ServiceDeps, type Services } from '../../src/services.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -29,10 +29,18 @@ export interface TestApp {
 
 /** The real API (Yoga + graphql-ws, real Postgres and Redis) on an ephemeral port. */
 export async function startTestApp(
-  options: { rateLimits?: RateLimits; loginThrottle?: LoginThrottleLimits; uploadMaxBytes?: number; ingest?: IngestOverrides } = {},
+  options: {
+    rateLimits?: RateLimits;
+    loginThrottle?: LoginThrottleLimits;
+    uploadMaxBytes?: number;
+    /** Ingest endpoints, allow-list and credentials port (see test/support/ingest.ts). */
+    ingest?: IngestOverrides;
+    /** Extra service wiring, e.g. provider endpoints pointing at a local fake. */
+    services?: Omit<Partial<ServiceDeps>, 'prisma' | 'redis'>;
+  } = {},
 ): Promise<TestApp> {
   const redis = createRedis();
-  const services = createServices({ prisma, redis, loginThrottle: options.loginThrottle, uploadMaxBytes: options.uploadMaxBytes, ingest: options.ingest });
+  const services = createServices({ ...options.services, prisma, redis, loginThrottle: options.loginThrottle, uploadMaxBytes: options.uploadMaxBytes, ingest: options.ingest ?? options.services?.ingest });
   const app: RunningApp = await startApp(
     { prisma, redis, services, rateLimits: options.rateLimits, uploadMaxBytes: options.uploadMaxBytes },
     0,

@@ -4,6 +4,7 @@ import { RunStatus, StepStatus } from '../../generated/prisma/enums.js';
 import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, ValidationError } from '../../lib/errors.js';
 import { hasPermission } from '../auth/viewer.js';
 import { RecordingNode, StageEnum } from '../recordings/recordings.graphql.js';
+import { OutputPresetNode } from '../presets/presets.graphql.js';
 import { TemplateNode } from '../templates/templates.graphql.js';
 import { GranularityEnum } from '../transcripts/transcripts.graphql.js';
 import './pipeline-events.graphql.js';
@@ -104,6 +105,27 @@ builder.mutationFields((t) => ({
       const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId.id, {
         overrides,
         stages: ['TRANSCRIBE', 'TOPICS', 'SUBTITLES'],
+        force: true,
+        createdById: viewer.userId,
+      });
+      return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
+    },
+  }),
+  publishRecording: t.prismaField({
+    type: 'PipelineRun',
+    authScopes: { permission: 'canProcessVideo' },
+    description: 'Publishes the recording to these output presets (one target each; an uploaded target is never uploaded again).',
+    args: {
+      recordingId: t.arg.globalID({ for: RecordingNode, required: true }),
+      presetIds: t.arg.globalIDList({ for: OutputPresetNode, required: true, description: 'At least one' }),
+    },
+    errors: { types: [NotFoundError, ConflictError, QuotaExceededError, ValidationError] },
+    resolve: async (query, _root, { recordingId, presetIds }, ctx) => {
+      const viewer = viewerOf(ctx);
+      if (presetIds.length === 0) throw ValidationError.field('presetIds', 'Name at least one output preset');
+      const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId.id, {
+        overrides: { outputConfig: { presetIds: presetIds.map((id) => id.id) } },
+        stages: ['PUBLISH'],
         force: true,
         createdById: viewer.userId,
       });

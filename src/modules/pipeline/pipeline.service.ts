@@ -6,10 +6,11 @@ import { logger } from '../../lib/logger.js';
 import type { ConfigService } from '../config/config.service.js';
 import type { QuotaService } from '../quotas/quotas.service.js';
 import { asJson } from '../recordings/recordings.service.js';
-import { recordingPrefix, type StorageBackend } from '../storage/storage.js';
+import { recordingFileKey, recordingPrefix, type StorageBackend } from '../storage/storage.js';
 import type { PipelineEvent } from './events.js';
 import type { PipelineOrchestrator } from './orchestrator.js';
 import type { PipelineState } from './pipeline-state.js';
+import { TRANSCRIPT_FILE } from '../transcripts/transcript-store.js';
 import { planSteps, STAGES } from './stages.js';
 
 export const ACTIVE_RUN_STATUSES = ['QUEUED', 'RUNNING', 'PAUSED'] as const;
@@ -53,10 +54,17 @@ export class PipelineService {
     await this.quotas.assertWithin(db, 'concurrentPipelines', running);
 
     const resolved = await this.config.resolve(db, { recordingId, templateId: options.templateId, overrides: options.overrides });
-    const plan = planSteps(resolved.processingConfig, resolved.outputConfig, {
-      hasSource: recording.sourceFileKey !== null,
-      remoteSource: recording.sourceType !== 'LOCAL',
-    }, options.stages ?? undefined);
+    const transcribes = resolved.processingConfig.transcription.enabled && (!options.stages || options.stages.includes('TRANSCRIBE'));
+    const plan = planSteps(
+      resolved.processingConfig,
+      resolved.outputConfig,
+      {
+        hasSource: recording.sourceFileKey !== null,
+        remoteSource: recording.sourceType !== 'LOCAL',
+        hasTranscript: transcribes ? undefined : await this.storage.exists(recordingFileKey(tenantId, recordingId, TRANSCRIPT_FILE)),
+      },
+      options.stages ?? undefined,
+    );
     const runConfig = { processing: resolved.processingConfig, output: resolved.outputConfig, metadata: resolved.metadataConfig };
 
     let started: { run: PipelineRun; recordingStatus: Recording['status'] };

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { TargetStatus } from '../../generated/prisma/enums.js';
 import type { StageJobData } from '../../jobs/definitions.js';
-import { DomainError, errorText } from '../../lib/errors.js';
+import { ConflictError, DomainError, errorText, RateLimitedError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PipelineOrchestrator } from './orchestrator.js';
 import type { PipelineState } from './pipeline-state.js';
@@ -16,8 +16,6 @@ export interface PublishingPort {
     targetId: string,
     onProgress?: (fraction: number, message?: string) => void,
   ): Promise<{ status: 'UPLOADED' | 'DEFERRED'; url?: string | null; retryAt?: Date | null }>;
-  /** Records a target that will not be retried again (credential errors, attempts used up). */
-  failTarget(tenantId: string, targetId: string, reason: string): Promise<void>;
 }
 
 export const publishTargetJobId = (runId: string, targetId: string) => `${runId}.PUBLISH.${targetId}`;
@@ -65,25 +63,31 @@ export class PublishStage {
   async publishOne(job: Job<StageJobData>, targetId: string, log: Logger): Promise<unknown> {
     const { tenantId, runId, recordingId } = job.data;
     if (!this.publishing) throw new UnrecoverableError('Publishing is not available in this installation');
+    const run = await this.state.db(tenantId).pipelineRun.findUnique({ where: { id: runId }, select: { status: true } });
+    if (!run || run.status === 'CANCELLED') return { ignored: 'run cancelled or gone' };
     const reporter = new ProgressReporter(this.state, { tenantId, runId, stage: 'PUBLISH' });
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
+    const later = async (retryAt: Date, why: string) => {
+      // A new job for later; this one is done (its attempts are not spent on waiting).
+      const delay = Math.max(1000, retryAt.getTime() - Date.now());
+      await this.orchestrator.enqueueTarget({ tenantId, runId, recordingId, targetId }, `${publishTargetJobId(runId, targetId)}.${Date.now()}`, delay);
+      await this.state.updateStep(tenantId, runId, 'PUBLISH', { message: `${why}: next try at ${retryAt.toISOString()}` }, { progressOnly: true });
+      return { deferred: why };
+    };
     try {
       const result = await this.publishing.publishTarget(tenantId, targetId, reporter.report);
       await reporter.close();
-      if (result.status === 'DEFERRED') {
-        // Over a quota: try again when it resets, as a new job (this one is done).
-        const delay = Math.max(1000, (result.retryAt?.getTime() ?? Date.now() + 3600_000) - Date.now());
-        await this.orchestrator.enqueueTarget({ tenantId, runId, recordingId, targetId }, `${publishTargetJobId(runId, targetId)}.${Date.now()}`, delay);
-        await this.state.updateStep(tenantId, runId, 'PUBLISH', { message: `Deferred until ${new Date(Date.now() + delay).toISOString()} (quota)` }, { progressOnly: true });
-        return { deferred: true };
-      }
+      if (result.status === 'DEFERRED') return later(result.retryAt ?? new Date(Date.now() + 3600_000), 'Deferred (daily quota)');
     } catch (error) {
       await reporter.close();
+      // The platform asked us to slow down, or another worker holds this target's lease.
+      if (error instanceof RateLimitedError) return later(new Date(Date.now() + error.retryAfterSeconds * 1000), 'Rate limited');
+      if (error instanceof ConflictError) return later(new Date(Date.now() + 15_000), 'Another worker is publishing it');
       const final = error instanceof DomainError || attempt >= maxAttempts;
       log.warn({ err: error, targetId, attempt, final }, 'publishing failed');
       if (!final) throw error;
-      await this.publishing.failTarget(tenantId, targetId, errorText(error));
+      // The publishing service has recorded the target as FAILED (and the credential as needing re-auth).
       await this.completeIfDone(tenantId, runId, recordingId);
       throw error instanceof DomainError ? new UnrecoverableError(errorText(error)) : error;
     }

@@ -51,6 +51,8 @@ export interface RecordingArtifacts {
   hasSource: boolean;
   /** The recording's source has to be fetched from outside (URL, Zoom, Yandex Disk …). */
   remoteSource: boolean;
+  /** A transcript from an earlier run exists (asked only when this run will not transcribe). */
+  hasTranscript?: boolean;
 }
 
 export interface PlannedStep {
@@ -75,6 +77,10 @@ export function planSteps(processing: ProcessingConfig, output: OutputConfig, ar
   if (!processing.topics.enabled) skip.TOPICS ??= 'Topics are disabled in the configuration';
   if (!processing.subtitles.enabled) skip.SUBTITLES ??= 'Subtitles are disabled in the configuration';
   if (!processing.poster.enabled) skip.POSTER ??= 'The poster is disabled in the configuration';
+  if (skip.TRANSCRIBE && !artifacts.hasTranscript) {
+    skip.TOPICS ??= 'No transcript to work from (this run does not transcribe)';
+    skip.SUBTITLES ??= 'No transcript to work from (this run does not transcribe)';
+  }
   if (output.presetIds.length === 0) skip.PUBLISH ??= 'No output presets are configured';
   // A run asked to publish publishes; a full run only when automatic upload is on.
   else if (!output.autoUpload && !only?.includes('PUBLISH')) skip.PUBLISH ??= 'Automatic upload is off (publish the recording when ready)';
