@@ -8,6 +8,7 @@ import { createRedis } from './lib/redis.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
 import { CredentialsService } from './modules/credentials/credentials.service.js';
+import { VaultEndpointResolver } from './modules/credentials/ai-endpoints.js';
 import { KeyRing } from './modules/credentials/key-ring.js';
 import { OAuthService } from './modules/credentials/oauth.service.js';
 import { ConfigService } from './modules/config/config.service.js';
@@ -126,7 +127,8 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.uploadMaxBytes ? { maxBytes: deps.uploadMaxBytes } : {}),
     ...deps.ingest,
   });
-  const aiEndpoints = deps.aiEndpoints ?? new ConfigEndpointResolver();
+  // A workspace's own OpenAI-compatible account first, then the platform's settings, then offline.
+  const aiEndpoints = deps.aiEndpoints ?? new VaultEndpointResolver(deps.prisma, credentials, new ConfigEndpointResolver());
 
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
