@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { subscribe, type LeapClient } from '../sdk/client.js';
 import {
   CreateRecordingFromUploadDocument,
-  RecordingOutputsDocument,
+  RecordingResultsDocument,
   RecordingProgressDocument,
   StartPipelineDocument,
   type PipelineEventFieldsFragment,
@@ -100,7 +100,7 @@ export async function processLecture(api: LeapClient, state: LectureState): Prom
 }
 
 export async function showOutputs(api: LeapClient, state: LectureState): Promise<void> {
-  const { recording } = await api.request(RecordingOutputsDocument, { id: state.recordingId ?? '' });
+  const { recording } = await api.request(RecordingResultsDocument, { id: state.recordingId ?? '' });
   if (!recording) throw new Error('recording not found');
   const duration = (s: number | null | undefined) => (s == null ? '-' : `${s.toFixed(1)} s`);
   info('duration', `${duration(recording.durationSec)} → ${duration(recording.trimmedDurationSec)} after trimming (${recording.trim?.mode ?? 'not trimmed'})`);
