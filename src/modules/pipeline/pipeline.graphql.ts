@@ -1,5 +1,6 @@
 import { builder } from '../../graphql/builder.js';
-import { viewerOf } from '../../graphql/context.js';
+import { viewerOf, type Context } from '../../graphql/context.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { RunStatus, StepStatus } from '../../generated/prisma/enums.js';
 import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, ValidationError } from '../../lib/errors.js';
 import { hasPermission } from '../auth/viewer.js';
@@ -8,6 +9,7 @@ import { OutputPresetNode } from '../presets/presets.graphql.js';
 import { TemplateNode } from '../templates/templates.graphql.js';
 import { GranularityEnum } from '../transcripts/transcripts.graphql.js';
 import './pipeline-events.graphql.js';
+import type { StartOptions } from './pipeline.service.js';
 
 export const RunStatusEnum = builder.enumType(RunStatus, { name: 'RunStatus' });
 export const StepStatusEnum = builder.enumType(StepStatus, { name: 'StepStatus' });
@@ -71,6 +73,13 @@ const StartPipelineInput = builder.inputType('StartPipelineInput', {
   }),
 });
 
+/** Starts a run for the caller and answers it with the fields the query selected. */
+async function startRun(ctx: Context, query: { include?: Prisma.PipelineRunInclude; select?: Prisma.PipelineRunSelect }, recordingId: string, options: StartOptions) {
+  const viewer = viewerOf(ctx);
+  const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId, { ...options, createdById: viewer.userId });
+  return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
+}
+
 builder.mutationFields((t) => ({
   startPipeline: t.prismaField({
     type: 'PipelineRun',
@@ -78,17 +87,13 @@ builder.mutationFields((t) => ({
     description: 'Starts a run: resolves the configuration, records the run and its steps, and queues the first stages.',
     args: { input: t.arg({ type: StartPipelineInput, required: true }) },
     errors: { types: [NotFoundError, ConflictError, QuotaExceededError, ValidationError] },
-    resolve: async (query, _root, { input }, ctx) => {
-      const viewer = viewerOf(ctx);
-      const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, input.recordingId.id, {
+    resolve: (query, _root, { input }, ctx) =>
+      startRun(ctx, query, input.recordingId.id, {
         overrides: input.overrides ?? undefined,
         templateId: input.templateId?.id ?? null,
         force: input.force ?? false,
         stages: input.stages ?? null,
-        createdById: viewer.userId,
-      });
-      return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
-    },
+      }),
   }),
   retranscribe: t.prismaField({
     type: 'PipelineRun',
@@ -99,17 +104,12 @@ builder.mutationFields((t) => ({
       language: t.arg.string({ description: 'auto, ru or en; the configured one by default' }),
     },
     errors: { types: [NotFoundError, ConflictError, QuotaExceededError, ValidationError] },
-    resolve: async (query, _root, { recordingId, language }, ctx) => {
-      const viewer = viewerOf(ctx);
-      const overrides = language ? { processingConfig: { transcription: { language } } } : undefined;
-      const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId.id, {
-        overrides,
+    resolve: (query, _root, { recordingId, language }, ctx) =>
+      startRun(ctx, query, recordingId.id, {
+        overrides: language ? { processingConfig: { transcription: { language } } } : undefined,
         stages: ['TRANSCRIBE', 'TOPICS', 'SUBTITLES'],
         force: true,
-        createdById: viewer.userId,
-      });
-      return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
-    },
+      }),
   }),
   publishRecording: t.prismaField({
     type: 'PipelineRun',
@@ -120,16 +120,9 @@ builder.mutationFields((t) => ({
       presetIds: t.arg.globalIDList({ for: OutputPresetNode, required: true, description: 'At least one' }),
     },
     errors: { types: [NotFoundError, ConflictError, QuotaExceededError, ValidationError] },
-    resolve: async (query, _root, { recordingId, presetIds }, ctx) => {
-      const viewer = viewerOf(ctx);
+    resolve: (query, _root, { recordingId, presetIds }, ctx) => {
       if (presetIds.length === 0) throw ValidationError.field('presetIds', 'Name at least one output preset');
-      const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId.id, {
-        overrides: { outputConfig: { presetIds: presetIds.map((id) => id.id) } },
-        stages: ['PUBLISH'],
-        force: true,
-        createdById: viewer.userId,
-      });
-      return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
+      return startRun(ctx, query, recordingId.id, { overrides: { outputConfig: { presetIds: presetIds.map((id) => id.id) } }, stages: ['PUBLISH'], force: true });
     },
   }),
   regenerateTopics: t.prismaField({
@@ -141,12 +134,12 @@ builder.mutationFields((t) => ({
       granularity: t.arg({ type: GranularityEnum }),
     },
     errors: { types: [NotFoundError, ConflictError, QuotaExceededError, ValidationError] },
-    resolve: async (query, _root, { recordingId, granularity }, ctx) => {
-      const viewer = viewerOf(ctx);
-      const overrides = granularity ? { processingConfig: { topics: { granularity: granularity.toLowerCase() } } } : undefined;
-      const run = await ctx.services.pipeline.start(ctx.db, viewer.tenantId, recordingId.id, { overrides, stages: ['TOPICS'], force: true, createdById: viewer.userId });
-      return ctx.db.pipelineRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
-    },
+    resolve: (query, _root, { recordingId, granularity }, ctx) =>
+      startRun(ctx, query, recordingId.id, {
+        overrides: granularity ? { processingConfig: { topics: { granularity: granularity.toLowerCase() } } } : undefined,
+        stages: ['TOPICS'],
+        force: true,
+      }),
   }),
   pauseRecording: t.prismaField({
     type: 'Recording',
