@@ -7,7 +7,9 @@ import { print } from 'graphql';
 import WebSocket from 'ws';
 import { subscribe, type LeapClient } from '../sdk/client.js';
 import {
+  CreateOutputPresetDocument,
   CreateRecordingFromUploadDocument,
+  ExportPresetsDocument,
   RecordingResultsDocument,
   RecordingProgressDocument,
   StartPipelineDocument,
@@ -18,6 +20,18 @@ import { makeSampleLecture } from './sample-lecture.js';
 
 export interface LectureState {
   recordingId: string | null;
+}
+
+const EXPORT_PRESET = 'Export package (demo)';
+
+/** The demo publishes to an export package in LEAP's own storage: no outside account needed. */
+async function exportPresetId(api: LeapClient): Promise<string> {
+  const { outputPresets } = await api.request(ExportPresetsDocument);
+  const existing = outputPresets.edges.find(({ node }) => node.name === EXPORT_PRESET);
+  if (existing) return existing.node.id;
+  const { createOutputPreset } = await api.request(CreateOutputPresetDocument, { input: { name: EXPORT_PRESET, platform: 'S3_EXPORT' } });
+  if (createOutputPreset.__typename !== 'OutputPreset') throw new Error(`${createOutputPreset.__typename}: ${'message' in createOutputPreset ? createOutputPreset.message : ''}`);
+  return createOutputPreset.id;
 }
 
 const SAMPLE = path.resolve('var/demo/sample-lecture.mp4');
@@ -85,7 +99,11 @@ export async function processLecture(api: LeapClient, state: LectureState): Prom
       error: reject,
     }, { webSocketImpl: WebSocket });
   });
-  const { startPipeline } = await api.request(StartPipelineDocument, { input: { recordingId } });
+  const presetId = await exportPresetId(api);
+  info('publish to', `${EXPORT_PRESET} (video, subtitles, transcript, topics, description, manifest)`);
+  const { startPipeline } = await api.request(StartPipelineDocument, {
+    input: { recordingId, overrides: { outputConfig: { presetIds: [presetId], autoUpload: true } } },
+  });
   if (startPipeline.__typename !== 'PipelineRun') throw new Error(`${startPipeline.__typename}: ${'message' in startPipeline ? startPipeline.message : ''}`);
   info('run', `${startPipeline.id} — live progress over graphql-ws`);
   const timeout = setTimeout(() => stop(), 15 * 60_000);
@@ -112,6 +130,9 @@ export async function showOutputs(api: LeapClient, state: LectureState): Promise
       result: (step.skipReason ?? step.error ?? step.message ?? '').slice(0, 80),
     })),
   );
+  for (const target of recording.outputTargets) {
+    info('published', `${target.preset?.name ?? target.platform}: ${target.status}${target.url ? ` ${dim(target.url)}` : ''}${target.error ? ` (${target.error})` : ''}`);
+  }
   console.log(`    ${bold('files')}`);
   for (const file of recording.files) console.log(`    ${file.kind.padEnd(8)} ${file.name.padEnd(16)} ${dim(file.url)}`);
   done(`${recording.files.length} file(s); links valid until ${recording.files[0]?.expiresAt ?? '-'}`);

@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { config } from '../config.js';
+import { logger } from '../lib/logger.js';
 import { createRedis } from '../lib/redis.js';
 import { JOBS, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './definitions.js';
 
@@ -28,6 +29,8 @@ export class JobQueues {
     if (!queue) {
       this.connection ??= bullConnection();
       queue = new Queue(name, { connection: this.connection, prefix: BULL_PREFIX });
+      // Connection trouble is logged once by the connection itself (src/lib/redis.ts).
+      queue.on('error', (error) => logger.debug({ err: error, queue: name }, 'queue error'));
       this.queues.set(name, queue);
     }
     return queue;
