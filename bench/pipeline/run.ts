@@ -160,8 +160,8 @@ async function benchFanOut(): Promise<void> {
 
 try {
   await benchStart();
-  await benchHandOff();
-  await benchFanOut();
+  if (!process.env.BENCH_ONLY_START) await benchHandOff();
+  if (!process.env.BENCH_ONLY_START) await benchFanOut();
 } finally {
   await app.close();
   await services.close();

@@ -100,12 +100,13 @@ export class PipelineOrchestrator {
    * Adds each stage's job under its deterministic id. A finished job left under that id (a stage
    * that was paused out, or failed and is retried) is removed first, or BullMQ would ignore the add.
    */
-  async enqueue(data: StageJobData, stages: Stage[]): Promise<void> {
+  async enqueue(data: StageJobData, stages: Stage[], options: { fresh?: boolean } = {}): Promise<void> {
     for (const stage of stages) {
       const name = STAGE_JOB[stage];
       const jobId = stageJobId(data.runId, stage);
       const queue = this.queues.queue(this.queues.queueOf(name));
-      const existing = await queue.getJob(jobId);
+      // A run created just now has no job under any of its ids.
+      const existing = options.fresh ? null : await queue.getJob(jobId);
       if (existing) {
         const state = await existing.getState();
         if (state === 'completed' || state === 'failed') await existing.remove();

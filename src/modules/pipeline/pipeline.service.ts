@@ -11,7 +11,7 @@ import type { PipelineEvent } from './events.js';
 import type { PipelineOrchestrator } from './orchestrator.js';
 import type { PipelineState } from './pipeline-state.js';
 import { TRANSCRIPT_FILE } from '../transcripts/transcript-store.js';
-import { planSteps, STAGES } from './stages.js';
+import { planSteps, runnableStages, STAGES } from './stages.js';
 
 export const ACTIVE_RUN_STATUSES = ['QUEUED', 'RUNNING', 'PAUSED'] as const;
 
@@ -103,7 +103,10 @@ export class PipelineService {
     const { run, recordingStatus } = started;
     await this.state.publish(runEvent(run, recordingStatus, 'Queued'));
     try {
-      await this.orchestrator.advance(tenantId, run.id);
+      // A new run has no jobs yet: queue its first stages straight from the plan (no reads needed).
+      const first = runnableStages(plan.map(({ stage, skipReason }) => ({ stage, status: skipReason ? ('SKIPPED' as const) : ('PENDING' as const) })));
+      if (first.length > 0) await this.orchestrator.enqueue({ tenantId, runId: run.id, recordingId }, first, { fresh: true });
+      else await this.orchestrator.advance(tenantId, run.id);
     } catch (error) {
       // The run is recorded; the reconcile job queues its stages once the queue is reachable again.
       logger.error({ err: error, runId: run.id }, 'could not queue the first stages of a run');
