@@ -25,6 +25,7 @@ import { logger } from './lib/logger.js';
 import { hasPermission, resolveViewer, type Viewer } from './modules/auth/viewer.js';
 import { handleOAuthCallback } from './modules/credentials/oauth-callback.js';
 import { OAUTH_CALLBACK_PATH } from './modules/credentials/oauth.service.js';
+import { DASHBOARD_ROUTE, queueDashboard } from './modules/admin/queue-dashboard.js';
 import { FILES_ROUTE, FileUrlSigner, serveSignedFile } from './modules/storage/signed-urls.js';
 import { handleMultipartRequest, isMultipartRequest, type MultipartOptions } from './modules/uploads/graphql-multipart.js';
 import type { StagedFile } from './modules/uploads/staged-file.js';
@@ -123,10 +124,12 @@ export async function startApp(deps: AppDeps, port = config.http.port, host = co
   const yoga = createYogaApp(deps);
   const uploads = uploadOptions(deps, yoga);
   const fileSigner = FileUrlSigner.fromConfig();
+  const dashboard = queueDashboard(deps.prisma, deps.services.queues);
 
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === DASHBOARD_ROUTE || path?.startsWith(`${DASHBOARD_ROUTE}/`)) return dashboard(req, res);
     if (path?.startsWith(FILES_ROUTE)) {
       void serveSignedFile(req, res, deps.services.storage, fileSigner).catch((error: unknown) => failRequest(res, error));
       return;

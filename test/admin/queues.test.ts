@@ -41,3 +41,27 @@ describe('job queues (platform admins)', () => {
     expect(await app.services.queues.queue('ai').isPaused()).toBe(false);
   });
 });
+
+describe('queue dashboard (bull-board) at /admin/queues', () => {
+  const base = () => new URL('/admin/queues', app.url).toString();
+
+  it('asks for a token, refuses non-admins, and lets a platform admin in with a cookie scoped to it', async () => {
+    expect((await fetch(base())).status).toBe(401);
+    expect((await fetch(`${base()}?access_token=${member.accessToken}`, { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(`${base()}?access_token=not-a-token`, { redirect: 'manual' })).status).toBe(401);
+
+    const entry = await fetch(`${base()}?access_token=${admin.accessToken}`, { redirect: 'manual' });
+    expect(entry.status).toBe(303);
+    expect(entry.headers.get('location')).toBe('/admin/queues/');
+    const cookie = entry.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^leap_admin_token=.+; Max-Age=900; Path=\/admin\/queues; .*HttpOnly; SameSite=Strict/);
+
+    const page = await fetch(`${base()}/`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const api = await fetch(`${base()}/api/queues`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(api.status).toBe(200);
+    const body = (await api.json()) as { queues: Array<{ name: string }> };
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['ai', 'ingest', 'maintenance', 'media', 'publish']);
+  });
+});
