@@ -1,42 +1,24 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/lib/db.js';
-import { rawId, registerUser, startTestApp, type RegisteredUser, type TestApp } from '../support/app.js';
-import { LECTURE_SOUND, mediaScratch } from '../support/media.js';
-import { isRunEnd, RECORDING_PROGRESS, recordEvents, startPipeline, startWorkerProcess, type WorkerProcess } from '../support/pipeline.js';
-import { uploadRecording } from '../support/uploads.js';
+import { rawId, type RegisteredUser, type TestApp } from '../support/app.js';
+import { startPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.js';
+import { isRunEnd, RECORDING_PROGRESS, recordEvents, startPipeline } from '../support/pipeline.js';
 
 // Pause, resume, cancel, a failed step and its retry, reset — with the workers in a child process.
 
+let fixture: PipelineFixture;
 let app: TestApp;
 let owner: RegisteredUser;
-let worker: WorkerProcess;
-let lecture: Buffer;
-let scratch: Awaited<ReturnType<typeof mediaScratch>>;
 
 beforeAll(async () => {
-  scratch = await mediaScratch('lifecycle');
-  lecture = await readFile(
-    await scratch.make('lecture.mp4', { durationSec: 50, sound: LECTURE_SOUND, video: { codec: 'h264', width: 160, height: 90, fps: 15 }, audio: { codec: 'aac' }, muxer: 'mp4' }),
-  );
-  [app, worker] = await Promise.all([startTestApp(), startWorkerProcess()]);
-  owner = await registerUser(app);
-  await prisma.quotaOverride.create({ data: { tenantId: rawId(owner.tenantId), concurrentPipelines: 10 } });
+  fixture = await startPipelineFixture('lifecycle');
+  ({ app, owner } = fixture);
 }, 120_000);
 
-afterAll(async () => {
-  await worker?.kill();
-  await app?.close();
-  await scratch?.cleanup();
-});
+afterAll(() => fixture?.close());
 
-async function upload(name: string): Promise<{ id: string; raw: string }> {
-  const res = await uploadRecording(app, owner.accessToken, { fileName: 'lecture.mp4', data: lecture }, name);
-  const recording = res.data?.createRecordingFromUpload;
-  if (recording?.__typename !== 'Recording') throw new Error(JSON.stringify(res));
-  return { id: recording.id, raw: rawId(recording.id) };
-}
+const upload = (name: string) => fixture.upload(name);
 
 const mutate = async (field: string, args: string, variables: Record<string, unknown>, select = '... on Recording { id status onPause }') => {
   const res = await app.gql<Record<string, Record<string, unknown>>>(
@@ -109,7 +91,7 @@ describe('a failing step', () => {
     const row = await prisma.recording.findUniqueOrThrow({ where: { id: recording.raw } });
     const sourceKey = row.sourceFileKey!;
     // The source file disappears from storage: TRIM cannot do anything about it.
-    const kept = path.join(scratch.dir, 'kept-source.mp4');
+    const kept = path.join(fixture.scratch.dir, 'kept-source.mp4');
     await app.services.storage.getToFile(sourceKey, kept);
     await app.services.storage.delete(sourceKey);
 

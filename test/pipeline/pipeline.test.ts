@@ -1,43 +1,24 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/lib/db.js';
-import { rawId, registerUser, startTestApp, type RegisteredUser, type TestApp } from '../support/app.js';
-import { LECTURE_SOUND, mediaScratch } from '../support/media.js';
-import { EVENT_FIELDS, isRunEnd, RECORDING_PROGRESS, recordEvents, START_PIPELINE, startPipeline, startWorkerProcess, type ReceivedEvent, type WorkerProcess } from '../support/pipeline.js';
-import { uploadRecording } from '../support/uploads.js';
+import { rawId, registerUser, type RegisteredUser, type TestApp } from '../support/app.js';
+import { startPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.js';
+import { EVENT_FIELDS, isRunEnd, RECORDING_PROGRESS, recordEvents, START_PIPELINE, startPipeline, type ReceivedEvent } from '../support/pipeline.js';
 
 // A real recording through the pipeline: API in-process, workers in a child process (as in
 // production), progress over graphql-ws.
 
+let fixture: PipelineFixture;
 let app: TestApp;
 let owner: RegisteredUser;
-let worker: WorkerProcess;
-let lecture: Buffer;
-let scratch: Awaited<ReturnType<typeof mediaScratch>>;
 
 beforeAll(async () => {
-  scratch = await mediaScratch('pipeline');
-  lecture = await readFile(
-    await scratch.make('lecture.mp4', { durationSec: 50, sound: LECTURE_SOUND, video: { codec: 'h264', width: 160, height: 90, fps: 15, picture: 'flash' }, audio: { codec: 'aac' }, muxer: 'mp4' }),
-  );
-  [app, worker] = await Promise.all([startTestApp(), startWorkerProcess()]);
-  owner = await registerUser(app);
-  // Several runs at once in this file.
-  await prisma.quotaOverride.create({ data: { tenantId: rawId(owner.tenantId), concurrentPipelines: 10 } });
+  fixture = await startPipelineFixture('pipeline');
+  ({ app, owner } = fixture);
 }, 120_000);
 
-afterAll(async () => {
-  await worker?.kill();
-  await app?.close();
-  await scratch?.cleanup();
-});
+afterAll(() => fixture?.close());
 
-async function upload(name = 'Lecture 1'): Promise<string> {
-  const res = await uploadRecording(app, owner.accessToken, { fileName: 'lecture.mp4', data: lecture }, name);
-  const recording = res.data?.createRecordingFromUpload;
-  if (recording?.__typename !== 'Recording') throw new Error(JSON.stringify(res));
-  return recording.id;
-}
+const upload = async (name = 'Lecture 1') => (await fixture.upload(name)).id;
 
 const stepEvents = (events: ReceivedEvent[], stage: string) => events.filter((e) => e.stage === stage && e.kind === 'STEP');
 

@@ -1,49 +1,32 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/lib/db.js';
-import { rawId, registerUser, startTestApp, type RegisteredUser, type TestApp } from '../support/app.js';
-import { LECTURE_SOUND, mediaScratch } from '../support/media.js';
-import { isRunEnd, RECORDING_PROGRESS, recordEvents, startPipeline, startWorkerProcess, type WorkerProcess } from '../support/pipeline.js';
-import { uploadRecording } from '../support/uploads.js';
+import { rawId, type RegisteredUser, type TestApp } from '../support/app.js';
+import { startPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.js';
+import { isRunEnd, RECORDING_PROGRESS, recordEvents, startPipeline } from '../support/pipeline.js';
 
 // PUBLISH in the pipeline: one job per output target, the recording READY when all are uploaded,
 // and an uploaded target never uploaded again. The export package goes to LEAP's own storage.
 
+let fixture: PipelineFixture;
 let app: TestApp;
 let owner: RegisteredUser;
-let worker: WorkerProcess;
-let lecture: Buffer;
-let scratch: Awaited<ReturnType<typeof mediaScratch>>;
 let presetId: string;
 
 beforeAll(async () => {
-  scratch = await mediaScratch('publish-pipeline');
-  lecture = await readFile(
-    await scratch.make('lecture.mp4', { durationSec: 50, sound: LECTURE_SOUND, video: { codec: 'h264', width: 160, height: 90, fps: 15 }, audio: { codec: 'aac' }, muxer: 'mp4' }),
-  );
-  [app, worker] = await Promise.all([startTestApp(), startWorkerProcess()]);
-  owner = await registerUser(app);
+  fixture = await startPipelineFixture('publish-pipeline');
+  ({ app, owner } = fixture);
   const created = await app.gql<{ createOutputPreset: { __typename: string; id: string } }>(
     'mutation($input: CreateOutputPresetInput!) { createOutputPreset(input: $input) { __typename ... on OutputPreset { id } ... on Error { message } } }',
     { input: { name: 'Archive package', platform: 'S3_EXPORT' } },
     owner.accessToken,
   );
-  presetId = created.data!.createOutputPreset.id;
   expect(created.data?.createOutputPreset.__typename, JSON.stringify(created)).toBe('OutputPreset');
+  presetId = created.data!.createOutputPreset.id;
 }, 120_000);
 
-afterAll(async () => {
-  await worker?.kill();
-  await app?.close();
-  await scratch?.cleanup();
-});
+afterAll(() => fixture?.close());
 
-async function upload(name: string): Promise<string> {
-  const res = await uploadRecording(app, owner.accessToken, { fileName: 'lecture.mp4', data: lecture }, name);
-  const recording = res.data?.createRecordingFromUpload;
-  if (recording?.__typename !== 'Recording') throw new Error(JSON.stringify(res));
-  return recording.id;
-}
+const upload = async (name: string) => (await fixture.upload(name)).id;
 
 describe('PUBLISH', () => {
   it('publishes automatically to the configured preset, and the recording is READY', { timeout: 180_000 }, async () => {

@@ -86,7 +86,11 @@ export class PublishStage {
       if (error instanceof ConflictError) return later(new Date(Date.now() + 15_000), 'Another worker is publishing it');
       const final = error instanceof DomainError || attempt >= maxAttempts;
       log.warn({ err: error, targetId, attempt, final }, 'publishing failed');
-      if (!final) throw error;
+      if (!final) {
+        // Not failed for good while a retry is coming: a sibling target finishing now must not end the step.
+        await this.state.db(tenantId).outputTarget.updateMany({ where: { id: targetId, status: 'FAILED' }, data: { status: 'NOT_UPLOADED' } });
+        throw error;
+      }
       // The publishing service has recorded the target as FAILED (and the credential as needing re-auth).
       await this.completeIfDone(tenantId, runId, recordingId);
       throw error instanceof DomainError ? new UnrecoverableError(errorText(error)) : error;
