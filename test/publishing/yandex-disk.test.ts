@@ -6,7 +6,7 @@ import { ConflictError, RateLimitedError } from '../../src/lib/errors.js';
 import { createRedis } from '../../src/lib/redis.js';
 import { createServices, type Services } from '../../src/services.js';
 import { startFakeOAuth, type FakeOAuthServer } from '../support/fake-oauth.js';
-import { startFakeYandexDisk, type FakeYandexDisk } from '../support/yandex-disk-upload-server.js';
+import { startFakeYandexDisk, type FakeYandexDisk } from '../support/fake-yandex-disk.js';
 import { makePublishMedia, presetOf, publishableRecording, SUBTITLES_SRT, SUBTITLES_VTT, type PublishMedia } from '../support/publishing.js';
 
 const redis = createRedis();
@@ -28,7 +28,7 @@ async function account(expiresInMs = 3600_000) {
 
 beforeAll(async () => {
   oauth = await startFakeOAuth();
-  yandex = await startFakeYandexDisk((token) => oauth.accessTokens.has(token));
+  yandex = await startFakeYandexDisk({ isValidToken: (token) => oauth.accessTokens.has(token) });
   media = await makePublishMedia();
   services = createServices({ prisma, redis, oauth: oauth.settings, platforms: { ...config.platforms, yandexDisk: { apiUrl: yandex.apiUrl } } });
   tenantId = (await prisma.tenant.create({ data: { name: 'Disk faculty' } })).id;
@@ -54,31 +54,29 @@ describe('Yandex Disk publishing', () => {
     const outcome = await services.publishing.publishTarget(tenantId, target?.id ?? '');
     const base = 'disk:/Лекции/2026/Алгебра/2026-02-10 Линейная алгебра лекция 3';
     expect(outcome.url).toMatch(/^https:\/\/yadi\.sk\/i\//);
-    expect(yandex.disk.get(`${base}.mp4`)?.data?.equals(media.video)).toBe(true);
-    expect(yandex.disk.get(`${base}.mp4`)?.publicUrl).toBe(outcome.url);
-    expect(yandex.disk.get(`${base}.srt`)?.data?.toString()).toBe(SUBTITLES_SRT);
-    expect(yandex.disk.get(`${base}.vtt`)?.data?.toString()).toBe(SUBTITLES_VTT);
-    expect(yandex.disk.get(`${base}_transcription.txt`)?.data?.toString()).toBe('Здравствуйте, коллеги\n');
-    expect(yandex.disk.get(`${base}_description.txt`)?.data?.toString()).toContain('Линейная алгебра: лекция 3');
+    expect(yandex.read(`${base}.mp4`)?.data?.equals(media.video)).toBe(true);
+    expect(yandex.read(`${base}.mp4`)?.publicUrl).toBe(outcome.url);
+    expect(yandex.read(`${base}.srt`)?.data?.toString()).toBe(SUBTITLES_SRT);
+    expect(yandex.read(`${base}.vtt`)?.data?.toString()).toBe(SUBTITLES_VTT);
+    expect(yandex.read(`${base}_transcription.txt`)?.data?.toString()).toBe('Здравствуйте, коллеги\n');
+    expect(yandex.read(`${base}_description.txt`)?.data?.toString()).toContain('Линейная алгебра: лекция 3');
     expect(await prisma.outputTarget.findUniqueOrThrow({ where: { id: target?.id } })).toMatchObject({ status: 'UPLOADED', remoteId: `${base}.mp4` });
     // No temp names anywhere on the disk.
-    expect([...yandex.disk.keys()].some((p) => /upload_|\.tmp|video\.mp4/.test(p))).toBe(false);
+    expect(yandex.paths().some((p) => /upload_|\.tmp|video\.mp4/.test(p))).toBe(false);
   });
 
   it('refuses to replace a different file unless overwrite is on, then replaces it', async () => {
     const { credential } = await account();
     const recording = await publishableRecording(services.storage, tenantId, media, { displayName: 'Occupied name', files: [] });
-    yandex.disk.set('disk:/Video', { type: 'dir' });
-    yandex.disk.set('disk:/Video/Uploads', { type: 'dir' });
-    yandex.disk.set('disk:/Video/Uploads/Occupied name.mp4', { type: 'file', data: Buffer.from('someone else') });
+    yandex.putFile('/Video/Uploads/Occupied name.mp4', Buffer.from('someone else'));
     const keep = await presetOf(tenantId, 'YANDEX_DISK', credential.id, {});
     const [target] = await services.publishing.ensureTargets(tenantId, recording.id, [keep.id]);
     await expect(services.publishing.publishTarget(tenantId, target?.id ?? '')).rejects.toBeInstanceOf(ConflictError);
-    expect(yandex.disk.get('disk:/Video/Uploads/Occupied name.mp4')?.data?.toString()).toBe('someone else');
+    expect(yandex.read('disk:/Video/Uploads/Occupied name.mp4')?.data?.toString()).toBe('someone else');
     const overwrite = await presetOf(tenantId, 'YANDEX_DISK', credential.id, { overwrite: true });
     const [target2] = await services.publishing.ensureTargets(tenantId, recording.id, [overwrite.id]);
     expect(await services.publishing.publishTarget(tenantId, target2?.id ?? '')).toEqual({ status: 'UPLOADED', url: 'disk:/Video/Uploads/Occupied name.mp4' });
-    expect(yandex.disk.get('disk:/Video/Uploads/Occupied name.mp4')?.data?.equals(media.video)).toBe(true);
+    expect(yandex.read('disk:/Video/Uploads/Occupied name.mp4')?.data?.equals(media.video)).toBe(true);
   });
 
   it('renews the token after a 401 and treats 429 as a retryable rate limit', async () => {
