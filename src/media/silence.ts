@@ -32,6 +32,17 @@ export function parseSilenceLog(lines: Iterable<string>, durationSec: number): I
 }
 
 /**
+ * silencedetect's per-sample work grows with the channel count and is most of its cost over a bare
+ * decode, so several channels are averaged into one first. Dual-mono (the usual lecture recording)
+ * keeps its exact level; sound on one channel only is measured 6 dB lower.
+ */
+function downmix(channels: number): string {
+  if (channels <= 1) return '';
+  const terms = Array.from({ length: channels }, (_, i) => `${(1 / channels).toFixed(6)}*c${i}`);
+  return `pan=mono|c0=${terms.join('+')},`;
+}
+
+/**
  * Finds silences with ffmpeg's silencedetect on the first audio stream only. Other streams are
  * discarded at the demuxer, so video is never decoded; the cost is one decode of the audio.
  */
@@ -47,7 +58,7 @@ export async function analyzeSilence(
       '-discard:v', 'all', '-discard:s', 'all', '-discard:d', 'all',
       '-i', file,
       '-map', `0:${info.audio.index}`,
-      '-af', `silencedetect=noise=${options.thresholdDb}dB:d=${options.minSilenceSec}`,
+      '-af', `${downmix(info.audio.channels)}silencedetect=noise=${options.thresholdDb}dB:d=${options.minSilenceSec}`,
       '-f', 'null', '-',
     ],
     {
