@@ -3,7 +3,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startApp, type RunningApp } from '../../src/app.js';
 import type { RateLimits } from '../../src/graphql/plugins.js';
-import { prisma } from '../../src/lib/db.js';
+import { prisma as sharedPrisma, type PrismaClient } from '../../src/lib/db.js';
 import { createRedis } from '../../src/lib/redis.js';
 import type { LoginThrottleLimits } from '../../src/modules/auth/login-throttle.js';
 import type { IngestOverrides } from '../../src/modules/sources/ingest-options.js';
@@ -37,9 +37,12 @@ export async function startTestApp(
     ingest?: IngestOverrides;
     /** Extra service wiring, e.g. provider endpoints pointing at a local fake. */
     services?: Omit<Partial<ServiceDeps>, 'prisma' | 'redis'>;
+    /** Another client for the API and its services (e.g. one that reports its SQL statements). */
+    prisma?: PrismaClient;
   } = {},
 ): Promise<TestApp> {
   const redis = createRedis();
+  const prisma = options.prisma ?? sharedPrisma;
   const services = createServices({ ...options.services, prisma, redis, loginThrottle: options.loginThrottle, uploadMaxBytes: options.uploadMaxBytes, ingest: options.ingest ?? options.services?.ingest });
   const app: RunningApp = await startApp(
     { prisma, redis, services, rateLimits: options.rateLimits, uploadMaxBytes: options.uploadMaxBytes },

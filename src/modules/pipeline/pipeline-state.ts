@@ -53,12 +53,11 @@ export class PipelineState {
     const event = await this.db(tenantId).$transaction(async (tx) => {
       // Taking the seq locks the run row; every step change does it first, so the check below is race-free.
       const run = await tx.pipelineRun.update({ where: { id: runId }, data: { eventSeq: { increment: 1 } }, select: { eventSeq: true, recordingId: true } });
-      if (options.from) {
-        const current = await tx.pipelineStep.findUnique({ where: { runId_stage: { runId, stage } }, select: { status: true } });
-        if (!current || !options.from.includes(current.status)) return null;
-      }
       const data = { ...patch, ...(patch.error ? { error: errorText(patch.error) } : {}), eventSeq: run.eventSeq };
-      const step = await tx.pipelineStep.update({ where: { runId_stage: { runId, stage } }, data });
+      const step = options.from
+        ? (await tx.pipelineStep.updateManyAndReturn({ where: { runId, stage, status: { in: options.from } }, data }))[0]
+        : await tx.pipelineStep.update({ where: { runId_stage: { runId, stage } }, data });
+      if (!step) return null;
       const recordingStatus = options.progressOnly
         ? (await tx.recording.findUniqueOrThrow({ where: { id: run.recordingId }, select: { status: true } })).status
         : await this.refreshRecording(tx, run.recordingId, options.failure);

@@ -46,7 +46,7 @@ export class StageRunner {
       await this.orchestrator.advance(tenantId, runId);
       return { ignored: 'paused' };
     }
-    await this.orchestrator.markRunning(tenantId, runId);
+    if (run.status === 'QUEUED') await this.orchestrator.markRunning(tenantId, runId);
     return { config: run.config as unknown as RunConfig };
   }
 
