@@ -48,6 +48,8 @@ export interface FakeGoogleDrive {
   rateLimited: number;
   /** The n-th chunk PUT of a session (1-based) loses its connection after half of it arrived. */
   dropChunk: number | null;
+  /** From the n-th chunk PUT of a session on, the upload endpoint answers 503 (status queries too). */
+  outageAfterChunk: number | null;
   /** The next alt=media download sends this many bytes, then drops the connection. */
   cutDownloadAt: number | null;
   /** Serve corrupted bytes on the next download (same length). */
@@ -80,6 +82,7 @@ export async function startFakeGoogleDrive(isValidToken: (token: string) => bool
     queries: [],
     rateLimited: 0,
     dropChunk: null,
+    outageAfterChunk: null,
     cutDownloadAt: null,
     corruptNextDownload: false,
     addFolder: (name, parent = 'root', extra = {}) => put({ name, mimeType: FOLDER, parents: [parent], driveId: items.get(parent)?.driveId, ...extra }).id,
@@ -216,6 +219,10 @@ export async function startFakeGoogleDrive(isValidToken: (token: string) => bool
       return googleError(res, 404, 'notFound', 'upload session not found');
     }
     const range = req.headers['content-range'] ?? '';
+    if (fake.outageAfterChunk !== null && session.puts + 1 >= fake.outageAfterChunk) {
+      await drain(req);
+      return googleError(res, 503, 'backendError', 'Backend Error');
+    }
     if (/^bytes \*\/(\d+)$/.test(range)) {
       await drain(req);
       return session.fileId ? json(res, 200, resource(items.get(session.fileId) as DriveItem)) : incomplete(res, session);
