@@ -45,9 +45,10 @@ export function oauthProvider(platform: OAuthPlatform, settings: OAuthSettings =
       return {
         platform,
         ...endpoints(settings.google),
-        // drive.readonly lets a source watch a folder the user already has; drive.file lets publishing
-        // write only the folders and files LEAP itself creates (nothing else of the Drive).
-        scopes: ['https://www.googleapis.com/auth/drive.readonly', 'https://www.googleapis.com/auth/drive.file', 'openid', 'email'],
+        // Sources read folders the user already has and publishing writes into them (found by name or
+        // given by id): drive.file only reaches files LEAP created, and drive.readonly is as restricted
+        // a scope as drive, so the full scope is what these features need.
+        scopes: ['https://www.googleapis.com/auth/drive', 'openid', 'email'],
         clientAuth: 'body',
         pkce: false,
         authParams: GOOGLE_OFFLINE,
