@@ -153,6 +153,10 @@ const envSchema = z
     YOUTUBE_DAILY_QUOTA_UNITS: seconds(10_000),
     /** Bytes per resumable upload request (a multiple of 256 KiB). */
     YOUTUBE_UPLOAD_CHUNK_BYTES: z.coerce.number().int().positive().multipleOf(256 * 1024).default(8 * 1024 * 1024),
+    /** Root of the Google Drive API v3 (metadata under drive/v3, uploads under upload/drive/v3). */
+    GOOGLE_DRIVE_API_ROOT: z.url().default('https://www.googleapis.com/'),
+    /** Bytes per resumable Drive upload request (a multiple of 256 KiB). */
+    GOOGLE_DRIVE_UPLOAD_CHUNK_BYTES: z.coerce.number().int().positive().multipleOf(256 * 1024).default(8 * 1024 * 1024),
     VK_CLIENT_ID: z.string().optional(),
     VK_AUTH_URL: z.url().default('https://id.vk.ru/authorize'),
     VK_TOKEN_URL: z.url().default('https://id.vk.ru/oauth2/auth'),
@@ -283,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       zoomApiBaseUrl: e.ZOOM_API_BASE_URL,
       zoomOAuthBaseUrl: e.ZOOM_OAUTH_BASE_URL,
       yandexDiskApiBaseUrl: e.YANDEX_DISK_API_BASE_URL,
+      googleDriveApiRoot: withSlash(e.GOOGLE_DRIVE_API_ROOT),
       ytDlpPath: e.YTDLP_PATH,
       ytDlpProbeTimeoutMs: e.YTDLP_PROBE_TIMEOUT_SECONDS * 1000,
       urlAllowHosts: e.URL_INGEST_ALLOW_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
@@ -341,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       vk: { apiUrl: e.VK_API_URL, apiVersion: e.VK_API_VERSION },
       zoom: { apiUrl: withSlash(e.ZOOM_API_BASE_URL) },
       yandexDisk: { apiUrl: withSlash(e.YANDEX_DISK_API_BASE_URL) },
+      googleDrive: { apiRoot: withSlash(e.GOOGLE_DRIVE_API_ROOT), chunkBytes: e.GOOGLE_DRIVE_UPLOAD_CHUNK_BYTES },
     },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, perHour: e.RATE_LIMIT_PER_HOUR },
     graphqlLimits: {

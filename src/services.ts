@@ -14,6 +14,7 @@ import { OAuthService } from './modules/credentials/oauth.service.js';
 import { ConfigService } from './modules/config/config.service.js';
 import { MetadataService } from './modules/metadata/metadata.service.js';
 import { PublishingService } from './modules/publishing/publishing.service.js';
+import { GoogleDrivePublisher } from './platforms/google-drive/google-drive.publisher.js';
 import { S3ExportPublisher } from './platforms/s3-export/s3-export.publisher.js';
 import { VkPublisher } from './platforms/vk/vk.publisher.js';
 import { YandexDiskPublisher } from './platforms/yandex-disk/yandex-disk.publisher.js';
@@ -114,6 +115,7 @@ export function createServices(deps: ServiceDeps): Services {
     new S3ExportPublisher(storage),
     new YandexDiskPublisher(platforms.yandexDisk.apiUrl),
     new VkPublisher(platforms.vk),
+    new GoogleDrivePublisher(platforms.googleDrive),
   ];
 
   const recordings = new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes);

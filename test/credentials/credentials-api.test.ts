@@ -114,6 +114,22 @@ describe('credentials API', () => {
     expect(await replay.json()).toEqual({ ok: false, error: 'invalid_state' });
   });
 
+  it('connects Google Drive with offline access and the Drive scopes; the refresh token renews it', async () => {
+    const started = (await call(START, { input: { platform: 'GOOGLE_DRIVE' } }, owner.accessToken)).startOAuth as unknown as { authorizationUrl: string };
+    const auth = new URL(started.authorizationUrl);
+    expect(Object.fromEntries(auth.searchParams)).toMatchObject({ client_id: 'google-client', access_type: 'offline', prompt: 'consent' });
+    expect(auth.searchParams.get('scope')?.split(' ')).toEqual(['https://www.googleapis.com/auth/drive', 'openid', 'email']);
+    const consent = oauth.consent(started.authorizationUrl, 'drive-owner@example.test');
+    const created = (await call(FINISH, { input: { state: consent.state, code: consent.code } }, owner.accessToken)).finishOAuth;
+    expect(created).toMatchObject({ __typename: 'Credential', platform: 'GOOGLE_DRIVE', accountName: 'drive-owner@example.test' });
+    const secret = await app.services.credentials.getSecret(rawId(owner.tenantId), rawId(created.id), 'GOOGLE_DRIVE');
+    expect(secret).toMatchObject({ kind: 'oauth', clientId: 'google-client', refreshToken: expect.stringMatching(/^rt-/) });
+    const renewed = await app.services.credentials.accessToken(rawId(owner.tenantId), rawId(created.id), { forceRefresh: true });
+    expect(renewed).not.toBe(secret.accessToken);
+    expect(oauth.accessTokens.get(renewed)).toBe('drive-owner@example.test');
+    secrets.add(secret.accessToken).add(secret.refreshToken).add(renewed);
+  });
+
   it('connects VK ID with PKCE through finishOAuth, bound to the user who started it', async () => {
     const colleague = await memberOf(app, owner, { role: 'ADMIN' });
     const started = (await call(START, { input: { platform: 'VK_VIDEO', accountName: 'Faculty VK' } }, owner.accessToken)).startOAuth as unknown as { authorizationUrl: string; state: string };

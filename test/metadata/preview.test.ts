@@ -127,8 +127,9 @@ describe('renderPreview', () => {
     const broken = await preview({ metadataConfig: { descriptionTemplate: '{% for %}' } });
     expect(broken.__typename).toBe('ValidationError');
     expect(broken.issues?.[0]).toEqual({ path: 'overrides.metadataConfig.descriptionTemplate', message: expect.stringMatching(/^Invalid template/) });
-    const drive = await preview({ platform: 'GOOGLE_DRIVE' });
-    expect(drive.issues?.[0]).toEqual({ path: 'platform', message: 'Publishing to this platform is not supported yet' });
+    // Every platform is publishable now; Google Drive renders its paths like Yandex Disk.
+    const drive = await preview({ platform: 'GOOGLE_DRIVE', metadataConfig: { googleDrive: { folderPathTemplate: '/Lectures/{{ display_name }}' } } });
+    expect(drive.folderPath).toBe('/Lectures/Sample lecture');
   });
 
   it("answers NotFound for another tenant's recording or preset and changes nothing", async () => {

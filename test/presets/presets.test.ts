@@ -33,7 +33,7 @@ beforeAll(async () => {
   app = await startTestApp();
   owner = await registerUser(app);
   stranger = await registerUser(app);
-  for (const platform of ['YOUTUBE', 'VK_VIDEO', 'YANDEX_DISK', 'S3', 'ZOOM'] as const) {
+  for (const platform of ['YOUTUBE', 'VK_VIDEO', 'YANDEX_DISK', 'S3', 'ZOOM', 'GOOGLE_DRIVE'] as const) {
     credentials[platform] = globalId('Credential', (await credentialOf(owner, platform, `${platform} account`)).id);
   }
 });
@@ -81,7 +81,8 @@ describe('createOutputPreset per platform', () => {
     ['a key of another platform', { platform: 'VK', credentialId: 'VK_VIDEO', metadata: { playlistId: 'x' } }, 'metadata', /Unrecognized key/],
     ['a broken template', { platform: 'YANDEX_DISK', credentialId: 'YANDEX_DISK', metadata: { folderPathTemplate: '/{% if %}' } }, 'metadata.folderPathTemplate', /Invalid template/],
     ['a title without variables', { platform: 'YOUTUBE', credentialId: 'YOUTUBE', metadata: { titleTemplate: 'Always the same' } }, 'metadata.titleTemplate', /at least one variable/],
-    ['an unsupported platform', { platform: 'GOOGLE_DRIVE' }, 'platform', /not supported yet/],
+    ['a Google Drive preset without an account', { platform: 'GOOGLE_DRIVE' }, 'credentialId', /needs a credential/],
+    ['a Google Drive root that is no folder id', { platform: 'GOOGLE_DRIVE', credentialId: 'GOOGLE_DRIVE', metadata: { rootFolderId: "x' or '1" } }, 'metadata.rootFolderId', /folder id/],
     ['an empty name', { name: ' ', platform: 'S3_EXPORT' }, 'name', /required/],
   ];
   it.each(invalid)('refuses %s, creating nothing', async (_label, input, path, message) => {

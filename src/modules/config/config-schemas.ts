@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { displayLayerSchema } from '../metadata/display.js';
 import {
   commonMetadataShape,
+  googleDrivePresetSchema,
   s3ExportPresetSchema,
   vkPresetSchema,
   yandexDiskPresetSchema,
@@ -95,6 +96,7 @@ export const metadataLayerSchema = z
     vk: layerOf(vkPresetSchema).nullish(),
     yandexDisk: layerOf(yandexDiskPresetSchema).nullish(),
     s3Export: layerOf(s3ExportPresetSchema).nullish(),
+    googleDrive: layerOf(googleDrivePresetSchema).nullish(),
   })
   .strict();
 

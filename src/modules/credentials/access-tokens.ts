@@ -44,10 +44,11 @@ export async function renewSecret(platform: Platform, secret: CredentialSecret, 
           : { grant_type: 'refresh_token', refresh_token: zoom.refreshToken };
       return merge(zoom, await requestToken(oauthProvider('ZOOM', settings).tokenUrl, client, params, options));
     }
-    case 'YOUTUBE': {
-      const youtube = secret as SecretByPlatform['YOUTUBE'];
-      const client: TokenClient = { clientId: youtube.clientId, clientSecret: youtube.clientSecret, auth: 'body' };
-      return merge(youtube, await requestToken(oauthProvider('YOUTUBE', settings).tokenUrl, client, { grant_type: 'refresh_token', refresh_token: youtube.refreshToken }, options));
+    case 'YOUTUBE':
+    case 'GOOGLE_DRIVE': {
+      const google = secret as SecretByPlatform['YOUTUBE' | 'GOOGLE_DRIVE'];
+      const client: TokenClient = { clientId: google.clientId, clientSecret: google.clientSecret, auth: 'body' };
+      return merge(google, await requestToken(oauthProvider(platform, settings).tokenUrl, client, { grant_type: 'refresh_token', refresh_token: google.refreshToken }, options));
     }
     case 'YANDEX_DISK': {
       const yandex = secret as SecretByPlatform['YANDEX_DISK'];

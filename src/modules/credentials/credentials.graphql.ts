@@ -10,7 +10,7 @@ import type { CredentialsStatus, RotationResult } from './credentials.service.js
 
 export const CredentialPlatformEnum = builder.enumType(CredentialPlatform, {
   name: 'CredentialPlatform',
-  description: 'Kind of account. GOOGLE_DRIVE is reserved and cannot be used yet.',
+  description: 'Kind of account.',
 });
 
 export const CredentialNode = builder.prismaNode('Credential', {

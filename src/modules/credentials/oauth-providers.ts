@@ -4,8 +4,12 @@ import type { CredentialPlatform } from '../../generated/prisma/enums.js';
 // The OAuth 2.0 providers LEAP connects accounts with (inventory §10). Endpoints come from config,
 // so tests point them at a local server speaking the token endpoint protocol.
 
-export type OAuthPlatform = Extract<CredentialPlatform, 'YOUTUBE' | 'VK_VIDEO' | 'ZOOM' | 'YANDEX_DISK'>;
-export const OAUTH_PLATFORMS: readonly OAuthPlatform[] = ['YOUTUBE', 'VK_VIDEO', 'ZOOM', 'YANDEX_DISK'];
+export type OAuthPlatform = Extract<CredentialPlatform, 'YOUTUBE' | 'VK_VIDEO' | 'ZOOM' | 'YANDEX_DISK' | 'GOOGLE_DRIVE'>;
+export const OAUTH_PLATFORMS: readonly OAuthPlatform[] = ['YOUTUBE', 'VK_VIDEO', 'ZOOM', 'YANDEX_DISK', 'GOOGLE_DRIVE'];
+
+/** Google offline access: a refresh token is only issued with it, and again only when consent is shown. */
+const GOOGLE_OFFLINE = { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' };
+const GOOGLE_CLIENT_ID = /^[\w-]{1,200}\.apps\.googleusercontent\.com$/;
 
 export interface OAuthProvider {
   platform: OAuthPlatform;
@@ -33,10 +37,23 @@ export function oauthProvider(platform: OAuthPlatform, settings: OAuthSettings =
         scopes: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/youtube.force-ssl', 'openid', 'email'],
         clientAuth: 'body',
         pkce: false,
-        // A refresh token is only issued with offline access, and again only when consent is shown.
-        authParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
+        authParams: GOOGLE_OFFLINE,
         defaultClient: { clientId: settings.google.clientId, clientSecret: settings.google.clientSecret },
-        clientIdPattern: /^[\w-]{1,200}\.apps\.googleusercontent\.com$/,
+        clientIdPattern: GOOGLE_CLIENT_ID,
+      };
+    case 'GOOGLE_DRIVE':
+      return {
+        platform,
+        ...endpoints(settings.google),
+        // Sources read folders the user already has and publishing writes into them (found by name or
+        // given by id): drive.file only reaches files LEAP created, and drive.readonly is as restricted
+        // a scope as drive, so the full scope is what these features need.
+        scopes: ['https://www.googleapis.com/auth/drive', 'openid', 'email'],
+        clientAuth: 'body',
+        pkce: false,
+        authParams: GOOGLE_OFFLINE,
+        defaultClient: { clientId: settings.google.clientId, clientSecret: settings.google.clientSecret },
+        clientIdPattern: GOOGLE_CLIENT_ID,
       };
     case 'VK_VIDEO':
       return {

@@ -42,7 +42,7 @@ export interface OAuthFinishInput {
 const stateSchema = z.object({
   userId: z.string(),
   tenantId: z.string(),
-  platform: z.enum(['YOUTUBE', 'VK_VIDEO', 'ZOOM', 'YANDEX_DISK']),
+  platform: z.enum(['YOUTUBE', 'VK_VIDEO', 'ZOOM', 'YANDEX_DISK', 'GOOGLE_DRIVE']),
   accountName: z.string().nullable(),
   redirectUri: z.string(),
   clientId: z.string(),
@@ -161,8 +161,9 @@ export class OAuthService {
     const tokens = { accessToken: token.accessToken, ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}), ...(token.scope ? { scope: token.scope } : {}) };
     switch (state.platform) {
       case 'YOUTUBE':
+      case 'GOOGLE_DRIVE':
         if (!token.refreshToken || !state.clientSecret) throw missingRefresh();
-        return this.credentials.saveConnected(state.tenantId, 'YOUTUBE', accountName, { kind: 'oauth', ...tokens, refreshToken: token.refreshToken, clientId: state.clientId, clientSecret: state.clientSecret });
+        return this.credentials.saveConnected(state.tenantId, state.platform, accountName, { kind: 'oauth', ...tokens, refreshToken: token.refreshToken, clientId: state.clientId, clientSecret: state.clientSecret });
       case 'ZOOM':
         if (!token.refreshToken || !state.clientSecret) throw missingRefresh();
         return this.credentials.saveConnected(state.tenantId, 'ZOOM', accountName, { kind: 'oauth', ...tokens, refreshToken: token.refreshToken, clientId: state.clientId, clientSecret: state.clientSecret });

@@ -28,6 +28,9 @@ export const zoomSecretSchema = z.discriminatedUnion('kind', [
 
 export const youtubeSecretSchema = z.object({ kind: z.literal('oauth').default('oauth'), ...oauthTokens, refreshToken: text, clientId: text, clientSecret: text }).strict();
 
+/** Google Drive: the same Google OAuth client and refresh-token flow as YouTube. */
+export const googleDriveSecretSchema = youtubeSecretSchema;
+
 export const vkSecretSchema = z.discriminatedUnion('kind', [
   /** VK ID (OAuth 2.1 + PKCE): refreshable, bound to the device id VK issued. */
   z.object({ kind: z.literal('oauth'), ...oauthTokens, refreshToken: text, clientId: text, deviceId: text, userId: z.string().max(64).optional() }).strict(),
@@ -61,6 +64,7 @@ export type ZoomSecret = z.output<typeof zoomSecretSchema>;
 export type YoutubeSecret = z.output<typeof youtubeSecretSchema>;
 export type VkSecret = z.output<typeof vkSecretSchema>;
 export type YandexDiskSecret = z.output<typeof yandexDiskSecretSchema>;
+export type GoogleDriveSecret = z.output<typeof googleDriveSecretSchema>;
 export type OpenAICompatibleSecret = z.output<typeof openaiCompatibleSecretSchema>;
 export type S3Secret = z.output<typeof s3SecretSchema>;
 
@@ -69,6 +73,7 @@ export interface SecretByPlatform {
   YOUTUBE: YoutubeSecret;
   VK_VIDEO: VkSecret;
   YANDEX_DISK: YandexDiskSecret;
+  GOOGLE_DRIVE: GoogleDriveSecret;
   OPENAI_COMPATIBLE: OpenAICompatibleSecret;
   S3: S3Secret;
 }
@@ -81,6 +86,7 @@ const SCHEMAS: { [P in SupportedCredentialPlatform]: z.ZodType<SecretByPlatform[
   YOUTUBE: youtubeSecretSchema,
   VK_VIDEO: vkSecretSchema,
   YANDEX_DISK: yandexDiskSecretSchema,
+  GOOGLE_DRIVE: googleDriveSecretSchema,
   OPENAI_COMPATIBLE: openaiCompatibleSecretSchema,
   S3: s3SecretSchema,
 };

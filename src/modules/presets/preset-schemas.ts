@@ -72,6 +72,26 @@ export const yandexDiskPresetSchema = z
   })
   .strict();
 
+export const googleDrivePresetSchema = z
+  .object({
+    ...commonMetadataShape,
+    /** The folder the path starts from: `root` (My Drive) or a folder id (also in a shared drive). */
+    rootFolderId: z.string().regex(/^(root|[\w-]{10,200})$/, 'root or a Google Drive folder id').default('root'),
+    /** Folder names under the root, created when missing (found by name within their parent). */
+    folderPathTemplate: z.string().trim().min(1).max(1000).default('/Video/Uploads'),
+    filenameTemplate: z.string().trim().min(1).max(500).default('{{ display_name }}'),
+    sidecars: z
+      .object({
+        srt: z.boolean().default(false),
+        vtt: z.boolean().default(false),
+        transcript: z.boolean().default(false),
+        description: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 /** An export package: to an S3 bucket with an S3 credential, or to LEAP's own storage without one. */
 export const s3ExportPresetSchema = z
   .object({
@@ -95,17 +115,18 @@ export type YoutubePresetMetadata = z.output<typeof youtubePresetSchema>;
 export type VkPresetMetadata = z.output<typeof vkPresetSchema>;
 export type YandexDiskPresetMetadata = z.output<typeof yandexDiskPresetSchema>;
 export type S3ExportPresetMetadata = z.output<typeof s3ExportPresetSchema>;
+export type GoogleDrivePresetMetadata = z.output<typeof googleDrivePresetSchema>;
 
-export type SupportedPlatform = Exclude<PublishPlatform, 'GOOGLE_DRIVE'>;
+export type SupportedPlatform = PublishPlatform;
 
 export function isSupportedPlatform(platform: PublishPlatform): platform is SupportedPlatform {
-  return platform !== 'GOOGLE_DRIVE';
+  return platform in PLATFORMS;
 }
 
 export interface PlatformSpec {
-  schema: typeof youtubePresetSchema | typeof vkPresetSchema | typeof yandexDiskPresetSchema | typeof s3ExportPresetSchema;
+  schema: typeof youtubePresetSchema | typeof vkPresetSchema | typeof yandexDiskPresetSchema | typeof s3ExportPresetSchema | typeof googleDrivePresetSchema;
   /** Key of the platform's block in a template's metadata config. */
-  blockKey: 'youtube' | 'vk' | 'yandexDisk' | 's3Export';
+  blockKey: 'youtube' | 'vk' | 'yandexDisk' | 's3Export' | 'googleDrive';
   /** Credential platform a preset of this platform publishes with. */
   credentialPlatform: CredentialPlatform;
   /** Without a credential the preset cannot publish (S3 export falls back to LEAP's storage). */
@@ -117,6 +138,7 @@ export const PLATFORMS: Record<SupportedPlatform, PlatformSpec> = {
   VK: { schema: vkPresetSchema, blockKey: 'vk', credentialPlatform: 'VK_VIDEO', credentialRequired: true },
   YANDEX_DISK: { schema: yandexDiskPresetSchema, blockKey: 'yandexDisk', credentialPlatform: 'YANDEX_DISK', credentialRequired: true },
   S3_EXPORT: { schema: s3ExportPresetSchema, blockKey: 's3Export', credentialPlatform: 'S3', credentialRequired: false },
+  GOOGLE_DRIVE: { schema: googleDrivePresetSchema, blockKey: 'googleDrive', credentialPlatform: 'GOOGLE_DRIVE', credentialRequired: true },
 };
 
-export const PLATFORM_BLOCK_KEYS = ['youtube', 'vk', 'yandexDisk', 's3Export', 'common'] as const;
+export const PLATFORM_BLOCK_KEYS = ['youtube', 'vk', 'yandexDisk', 's3Export', 'googleDrive', 'common'] as const;

@@ -6,7 +6,7 @@ import { isRowId } from '../auth/auth.service.js';
 
 export const PublishPlatformEnum = builder.enumType(PublishPlatform, {
   name: 'PublishPlatform',
-  description: 'Where a preset publishes. GOOGLE_DRIVE is reserved and cannot be used yet.',
+  description: 'Where a preset publishes.',
 });
 
 export const OutputPresetNode = builder.prismaNode('OutputPreset', {

@@ -129,7 +129,7 @@ export class PresetsService {
     return null;
   }
 
-  private metadata(platform: Exclude<PublishPlatform, 'GOOGLE_DRIVE'>, value: unknown, issues: FieldIssue[]): JsonObject {
+  private metadata(platform: PublishPlatform, value: unknown, issues: FieldIssue[]): JsonObject {
     const parsed = PLATFORMS[platform].schema.safeParse(value ?? {});
     if (!parsed.success) {
       issues.push(...issuesOf(parsed.error, 'metadata'));
@@ -140,7 +140,7 @@ export class PresetsService {
   }
 
   /** The credential row id to store; another tenant's id answers NotFound like a missing one. */
-  private async credential(db: TenantDb, platform: Exclude<PublishPlatform, 'GOOGLE_DRIVE'>, id: string | null, metadata: JsonObject): Promise<string | null> {
+  private async credential(db: TenantDb, platform: PublishPlatform, id: string | null, metadata: JsonObject): Promise<string | null> {
     const spec = PLATFORMS[platform];
     if (!id) {
       if (spec.credentialRequired) throw ValidationError.field('credentialId', 'This platform needs a credential');

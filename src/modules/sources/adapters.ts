@@ -1,5 +1,6 @@
 import type { InputSource } from '../../generated/prisma/client.js';
 import { CredentialError } from '../../lib/errors.js';
+import { GoogleDriveAdapter } from '../../platforms/google-drive/google-drive-adapter.js';
 import type { SourceAdapter } from '../../platforms/source-adapter.js';
 import { YandexDiskAdapter } from '../../platforms/yandex-disk/yandex-disk-adapter.js';
 import { YtDlpAdapter } from '../../platforms/yt-dlp/yt-dlp-adapter.js';
@@ -28,6 +29,11 @@ export async function adapterFor(source: Pick<InputSource, 'tenantId' | 'type' |
         ? ({ kind: 'public', publicKey: publicUrl } as const)
         : ({ kind: 'folder', path: folderPath ?? '/', auth: await options.credentials.authFor(source.tenantId, source.credentialId ?? '', 'YANDEX_DISK') } as const);
       return new YandexDiskAdapter(target, { ...common, apiBaseUrl: options.yandexDisk.apiBaseUrl, recursive, filePattern: filePattern ? new RegExp(filePattern, 'iu') : null });
+    }
+    case 'GOOGLE_DRIVE': {
+      const { folderId, recursive, filePattern, mimeTypes } = parsed.config;
+      const auth = await options.credentials.authFor(source.tenantId, source.credentialId ?? '', 'GOOGLE_DRIVE');
+      return new GoogleDriveAdapter(auth, { ...common, apiRoot: options.googleDrive.apiRoot, folderId, recursive, mimeTypes, filePattern: filePattern ? new RegExp(filePattern, 'iu') : null });
     }
     case 'URL':
       return ytDlpAdapter(options, parsed.config);

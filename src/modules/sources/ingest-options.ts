@@ -6,6 +6,8 @@ import { vaultNotConnected, type SourceCredentials } from './source-credentials.
 export interface IngestOptions {
   zoom: { apiBaseUrl: string; oauthBaseUrl: string };
   yandexDisk: { apiBaseUrl: string };
+  /** Root of the Google APIs; the Drive API lives under drive/v3. */
+  googleDrive: { apiRoot: string };
   ytDlp: { binary: string; probeTimeoutMs: number };
   urlGuard: UrlGuardOptions;
   idleTimeoutMs: number;
@@ -22,6 +24,7 @@ export function ingestOptions(overrides: IngestOverrides = {}): IngestOptions {
   return {
     zoom: { apiBaseUrl: ingest.zoomApiBaseUrl, oauthBaseUrl: ingest.zoomOAuthBaseUrl },
     yandexDisk: { apiBaseUrl: ingest.yandexDiskApiBaseUrl },
+    googleDrive: { apiRoot: ingest.googleDriveApiRoot },
     ytDlp: { binary: ingest.ytDlpPath, probeTimeoutMs: ingest.ytDlpProbeTimeoutMs },
     urlGuard: { allowHosts: ingest.urlAllowHosts },
     idleTimeoutMs: ingest.idleTimeoutMs,

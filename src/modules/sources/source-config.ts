@@ -15,6 +15,16 @@ const zoomConfig = z
   })
   .strict();
 
+/** Case-insensitive regular expression on file names. */
+const filePattern = z
+  .string()
+  .max(300)
+  .optional()
+  .superRefine((pattern, ctx) => {
+    const problem = pattern ? patternProblem(pattern, false) : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const yandexDiskConfig = z
   .object({
     /** A public link (https://disk.yandex.ru/d/…) or its public key; needs no account. */
@@ -22,18 +32,25 @@ const yandexDiskConfig = z
     /** A folder of the connected account, e.g. `disk:/Lectures` or `/Lectures`. */
     folderPath: z.string().trim().min(1).max(2000).optional(),
     recursive: z.boolean().default(true),
-    /** Case-insensitive regular expression on file names. */
-    filePattern: z
-      .string()
-      .max(300)
-      .optional()
-      .superRefine((pattern, ctx) => {
-        const problem = pattern ? patternProblem(pattern, false) : null;
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+    filePattern,
   })
   .strict()
   .refine((c) => (c.publicUrl ? 1 : 0) + (c.folderPath ? 1 : 0) === 1, { message: 'Give either publicUrl or folderPath', path: ['publicUrl'] });
+
+/** A MIME type or a family of them (`video/*`). */
+const mimeFilter = z.string().trim().regex(/^[a-z]+\/(\*|[\w.+-]+)$/, 'A MIME type such as video/* or video/mp4');
+
+const googleDriveConfig = z
+  .object({
+    /** The watched folder: its id (the last part of its address) or `root` for My Drive. */
+    folderId: z.string().trim().regex(/^(root|[\w-]{10,200})$/, 'A Google Drive folder id or root'),
+    /** Also the folders inside it (each costs one listing per sync). */
+    recursive: z.boolean().default(false),
+    filePattern,
+    /** Files whose MIME type matches one of these; the media extensions LEAP accepts apply on top. */
+    mimeTypes: z.array(mimeFilter).min(1).max(20).default(['video/*']),
+  })
+  .strict();
 
 const urlConfig = z
   .object({
@@ -44,15 +61,17 @@ const urlConfig = z
 
 export type ZoomSourceConfig = z.infer<typeof zoomConfig>;
 export type YandexDiskSourceConfig = z.infer<typeof yandexDiskConfig>;
+export type GoogleDriveSourceConfig = z.infer<typeof googleDriveConfig>;
 export type UrlSourceConfig = z.infer<typeof urlConfig>;
 
 export type SourceConfig =
   | { type: 'ZOOM'; config: ZoomSourceConfig }
   | { type: 'YANDEX_DISK'; config: YandexDiskSourceConfig }
+  | { type: 'GOOGLE_DRIVE'; config: GoogleDriveSourceConfig }
   | { type: 'URL'; config: UrlSourceConfig };
 
-/** Source types a user can create; LOCAL recordings come from uploads, Google Drive is not built. */
-export const SYNCABLE_TYPES = ['ZOOM', 'YANDEX_DISK', 'URL'] as const;
+/** Source types a user can create; LOCAL recordings come from uploads. */
+export const SYNCABLE_TYPES = ['ZOOM', 'YANDEX_DISK', 'GOOGLE_DRIVE', 'URL'] as const;
 
 /** Validates `raw` for `type` (defaults filled in), or throws a ValidationError with field paths. */
 export function parseSourceConfig(type: SourceType, raw: unknown): SourceConfig {
@@ -62,6 +81,8 @@ export function parseSourceConfig(type: SourceType, raw: unknown): SourceConfig 
       return { type, config: parseWith(zoomConfig, value) };
     case 'YANDEX_DISK':
       return { type, config: parseWith(yandexDiskConfig, value) };
+    case 'GOOGLE_DRIVE':
+      return { type, config: parseWith(googleDriveConfig, value) };
     case 'URL':
       return { type, config: parseWith(urlConfig, value) };
     default:
@@ -77,5 +98,5 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
 
 /** Whether the source needs a connected account of the platform to sync. */
 export function needsCredential(source: SourceConfig): boolean {
-  return source.type === 'ZOOM' || (source.type === 'YANDEX_DISK' && !source.config.publicUrl);
+  return source.type === 'ZOOM' || source.type === 'GOOGLE_DRIVE' || (source.type === 'YANDEX_DISK' && !source.config.publicUrl);
 }

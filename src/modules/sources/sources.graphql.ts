@@ -41,7 +41,7 @@ const CreateInputSourceInput = builder.inputType('CreateInputSourceInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     description: t.string(),
-    type: t.field({ type: SourceTypeEnum, required: true, description: 'ZOOM, YANDEX_DISK or URL' }),
+    type: t.field({ type: SourceTypeEnum, required: true, description: 'ZOOM, YANDEX_DISK, GOOGLE_DRIVE or URL' }),
     credentialId: t.globalID({ description: 'The connected account: required for Zoom and private Yandex Disk folders' }),
     config: t.field({ type: 'JSON' }),
     isActive: t.boolean(),

@@ -41,7 +41,8 @@ export interface SyncSummary extends StoreResult {
 /** Zoom keeps cloud recordings for a limited time; a year is the widest window a sync may ask for. */
 const MAX_SYNC_DAYS = 366;
 
-const CREDENTIAL_PLATFORM = { ZOOM: 'ZOOM', YANDEX_DISK: 'YANDEX_DISK' } as const;
+const CREDENTIAL_PLATFORM = { ZOOM: 'ZOOM', YANDEX_DISK: 'YANDEX_DISK', GOOGLE_DRIVE: 'GOOGLE_DRIVE' } as const;
+const PLATFORM_NAME = { ZOOM: 'Zoom', YANDEX_DISK: 'Yandex Disk', GOOGLE_DRIVE: 'Google Drive' } as const;
 
 export class SourcesService {
   readonly options: IngestOptions;
@@ -175,7 +176,7 @@ export class SourcesService {
       if (credentialId) throw ValidationError.field('credentialId', 'This source reads public content and takes no account');
       return null;
     }
-    if (!credentialId) throw ValidationError.field('credentialId', `A ${parsed.type === 'ZOOM' ? 'Zoom' : 'Yandex Disk'} source needs a connected account`);
+    if (!credentialId) throw ValidationError.field('credentialId', `A ${PLATFORM_NAME[platform]} source needs a connected account`);
     const credential = isRowId(credentialId) ? await db.credential.findUnique({ where: { id: credentialId }, select: { id: true, platform: true } }) : null;
     if (!credential) throw new NotFoundError('Credential');
     if (credential.platform !== platform) throw ValidationError.field('credentialId', `The account is not a ${platform} account`);

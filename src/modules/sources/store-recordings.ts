@@ -44,8 +44,15 @@ export function isBlank(item: RemoteRecording, blank: StoreOptions['blank']): bo
 export async function storeRemoteRecordings(db: TenantDb, matching: TemplateMatchingService, items: RemoteRecording[], options: StoreOptions): Promise<StoreResult> {
   const result: StoreResult = { found: items.length, created: 0, skippedDuplicates: 0, blank: 0, pending: 0, updated: 0, recordings: [] };
   const keys = [...new Set(items.flatMap((item) => [item.sourceKey, ...item.aliasKeys]))];
-  const existing = keys.length ? await db.recording.findMany({ where: { sourceType: options.sourceType, sourceKey: { in: keys } } }) : [];
-  const byKey = new Map(existing.map((row) => [row.sourceKey ?? '', row]));
+  const aliases = [...new Set(items.flatMap((item) => item.aliasKeys))];
+  // A row is known by its key, or by a content alias it was stored with (a copy of a Drive file: new id, same md5).
+  const byAlias = aliases.map((key) => ({ sourceMeta: { path: ['aliasKeys'], array_contains: [key] } }));
+  const existing = keys.length ? await db.recording.findMany({ where: { sourceType: options.sourceType, OR: [{ sourceKey: { in: keys } }, ...byAlias] } }) : [];
+  const byKey = new Map<string, Recording>();
+  for (const row of existing) {
+    for (const alias of storedAliases(row)) if (!byKey.has(alias)) byKey.set(alias, row);
+  }
+  for (const row of existing) byKey.set(row.sourceKey ?? '', row);
 
   for (const item of items) {
     const known = [item.sourceKey, ...item.aliasKeys].map((key) => byKey.get(key)).find((row) => row !== undefined);
@@ -71,6 +78,12 @@ export async function storeRemoteRecordings(db: TenantDb, matching: TemplateMatc
     result.recordings.push(row);
   }
   return result;
+}
+
+function storedAliases(row: Recording): string[] {
+  const meta = row.sourceMeta;
+  const stored = meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { aliasKeys?: unknown }).aliasKeys : undefined;
+  return Array.isArray(stored) ? stored.filter((key): key is string => typeof key === 'string') : [];
 }
 
 /** Template and status of a row whose file is (or is not yet) available. */

@@ -92,7 +92,7 @@ export class YandexDiskPublisher implements Publisher {
 }
 
 /** The transcript's segments as plain lines. */
-async function transcriptText(context: PublishContext, file: PublishFile): Promise<string> {
+export async function transcriptText(context: PublishContext, file: PublishFile): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of await context.open(file)) chunks.push(chunk as Buffer);
   const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { segments?: Array<{ text?: unknown }> };
