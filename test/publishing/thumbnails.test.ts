@@ -77,6 +77,7 @@ beforeAll(async () => {
   await addThumbnail(`shared_img_${suffix}`, 'yellow', true);
 }, 120_000);
 afterAll(async () => {
+  await prisma.thumbnail.deleteMany({ where: { tenantId: null, name: { endsWith: suffix } } });
   await Promise.all([media.cleanup(), scratch.cleanup(), vk.close(), yt.close(), oauth.close()]);
   await services.close();
   redis.disconnect();

@@ -55,6 +55,7 @@ beforeAll(async () => {
   [owner, other] = await Promise.all([registerUser(app), registerUser(app)]);
 }, 120_000);
 afterAll(async () => {
+  await prisma.thumbnail.deleteMany({ where: { tenantId: null, name: { endsWith: suffix } } });
   await app.close();
   await scratch.cleanup();
 });
