@@ -97,7 +97,7 @@ describe('exportRecordings', () => {
     const rows = parse(body, { bom: true, columns: true }) as Array<Record<string, string>>;
     expect(Object.keys(rows[0] ?? {})).toEqual(['id', 'name', 'status', 'source_type', 'template', 'recorded_at', 'duration_sec', 'trimmed_duration_sec', 'created_at', 'updated_at']);
     const defused = (name: string) => (/^[=+\-@]/.test(name) ? `'${name}` : name);
-    expect(rows.map((r) => r.name).sort(byName)).toEqual(NAMES.map(defused).sort(byName));
+    expect(rows.map((r) => r.name ?? '').sort(byName)).toEqual(NAMES.map(defused).sort(byName));
     // Newest first, like the recordings list.
     expect(rows[0]).toMatchObject({ id: globalIdOf('Recording', ids.at(-1)!), template: 'Math, "advanced"', duration_sec: String(3600 + NAMES.length - 1), recorded_at: '2026-02-15T09:30:00.000Z' });
     expect(rows.at(-1)?.status).toBe('UPLOADED');
@@ -129,7 +129,7 @@ describe('exportRecordings', () => {
     const result = await exportAs({ filter: {}, format: 'XLSX', verbosity: 'FULL' });
     expect(result.key).toMatch(/\.xlsx$/);
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await download(result.url));
+    await workbook.xlsx.load(await (await fetch(new URL(result.url, app.url))).arrayBuffer());
     const sheet = workbook.getWorksheet('Recordings');
     expect(sheet?.rowCount).toBe(NAMES.length + 1);
     const header = (sheet?.getRow(1).values as unknown[]).slice(1);
