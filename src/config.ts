@@ -56,6 +56,8 @@ const envSchema = z
     SHARE_MAX_DAYS: seconds(365),
     /** Most recordings one export may hold. */
     EXPORT_MAX_ROWS: seconds(2000),
+    /** Export files are deleted this long after they were made (maintenance.purge-exports, hourly). */
+    EXPORT_RETENTION_HOURS: seconds(24),
     /** Scratch space for uploads being received and media being processed. */
     TEMP_DIR: z.string().default('var/tmp'),
     FFMPEG_PATH: z.string().default('ffmpeg'),
@@ -268,7 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxHeight: e.THUMBNAIL_MAX_HEIGHT,
     },
     sharing: { defaultDays: e.SHARE_DEFAULT_DAYS, maxDays: e.SHARE_MAX_DAYS },
-    exports: { maxRows: e.EXPORT_MAX_ROWS },
+    exports: { maxRows: e.EXPORT_MAX_ROWS, retentionHours: e.EXPORT_RETENTION_HOURS },
     media: {
       tempDir: e.TEMP_DIR,
       ffmpegPath: e.FFMPEG_PATH,

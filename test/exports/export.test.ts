@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOBS } from '../../src/jobs/definitions.js';
 import { prisma } from '../../src/lib/db.js';
 import { csvField } from '../../src/modules/exports/export-writers.js';
 import { globalIdOf } from '../support/isolation.js';
@@ -89,7 +91,7 @@ describe('exportRecordings', () => {
   it('CSV by filter: streamed to tenant storage, parses back with every awkward name intact', async () => {
     const result = await exportAs({ filter: { search: '' }, format: 'CSV' });
     expect(result).toMatchObject({ __typename: 'RecordingExport', format: 'CSV', rowCount: NAMES.length });
-    expect(result.key).toMatch(new RegExp(`^tenants/${tenantId}/exports/[0-9a-f-]{36}\\.csv$`));
+    expect(result.key).toMatch(new RegExp(`^tenants/${tenantId}/exports/\\d{8}-\\d{6}-[0-9a-f-]{36}\\.csv$`));
     expect(result.fileName).toMatch(/^recordings-\d{8}-\d{6}\.csv$/);
     const body = await download(result.url);
     expect(body.length).toBe(result.sizeBytes);
@@ -168,6 +170,17 @@ describe('exportRecordings', () => {
     expect(new Set(names).size).toBe(1111);
     expect(names.every((n) => n.startsWith('bulk 1'))).toBe(true);
     expect(await app.services.storage.list(`tenants/${big}/exports/`)).toHaveLength(2);
+  });
+
+  it('purges export files past the retention and keeps newer ones', async () => {
+    const old = `tenants/${tenantId}/exports/20200101-000000-${randomUUID()}.csv`;
+    await app.services.storage.put(old, Readable.from(['id\r\n']));
+    const fresh = await exportAs({ ids: [globalIdOf('Recording', ids[0]!)], format: 'CSV' });
+    const result = await app.services.exports.purgeExpired();
+    expect(result.deleted).toBeGreaterThanOrEqual(1);
+    expect(await app.services.storage.exists(old)).toBe(false);
+    expect(await app.services.storage.exists(fresh.key)).toBe(true);
+    expect(JOBS['maintenance.purge-exports'].schedule).toBe('40 * * * *');
   });
 
   it('needs canExportData', async () => {

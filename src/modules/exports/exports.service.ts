@@ -35,13 +35,40 @@ export const exportsPrefix = (tenantId: string) => `${tenantPrefix(tenantId)}exp
 
 const PAGE_SIZE = 200;
 
+/** YYYYMMDD-HHMMSS in UTC: sorts like the time it stands for. */
+const stampOf = (at: Date) => at.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+
 export class ExportsService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly storage: StorageBackend,
     private readonly maxRows: number = config.exports.maxRows,
+    private readonly retentionHours: number = config.exports.retentionHours,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Deletes export files older than the retention (their creation time is the start of the file name). */
+  async purgeExpired(): Promise<{ deleted: number; freedBytes: number }> {
+    const cutoff = stampOf(new Date(this.now().getTime() - this.retentionHours * 3600_000));
+    let deleted = 0;
+    let freedBytes = 0;
+    let cursor: string | undefined;
+    for (;;) {
+      const tenants = await this.prisma.tenant.findMany({ select: { id: true }, orderBy: { id: 'asc' }, take: 500, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) });
+      for (const { id } of tenants) {
+        for (const file of await this.storage.list(exportsPrefix(id))) {
+          const made = /\/(\d{8}-\d{6})-[^/]+$/.exec(file.key)?.[1];
+          if (!made || made >= cutoff) continue;
+          await this.storage.delete(file.key);
+          deleted += 1;
+          freedBytes += file.sizeBytes;
+        }
+      }
+      if (tenants.length < 500) break;
+      cursor = tenants[tenants.length - 1]?.id;
+    }
+    return { deleted, freedBytes };
+  }
 
   async exportRecordings(tenantId: string, input: ExportInput): Promise<ExportResult> {
     const db = forTenant(tenantId, this.prisma);
@@ -52,8 +79,8 @@ export class ExportsService {
     }
 
     const { ext, contentType } = EXPORT_FILES[input.format];
-    const key = `${exportsPrefix(tenantId)}${randomUUID()}.${ext}`;
-    const stamp = this.now().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    const stamp = stampOf(this.now());
+    const key = `${exportsPrefix(tenantId)}${stamp}-${randomUUID()}.${ext}`;
     const fileName = `recordings-${stamp}.${ext}`;
     const body = new PassThrough();
     const stored = this.storage.put(key, body, { contentType });
