@@ -45,6 +45,19 @@ const envSchema = z
 
     /** Largest accepted upload; the rest of a bigger request is discarded unread. */
     UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(8 * 1024 ** 3),
+    /** Thumbnails (PNG/JPEG): largest file (YouTube's limit is 2 MB) and the pixel bounds. */
+    THUMBNAIL_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+    THUMBNAIL_MIN_WIDTH: seconds(16),
+    THUMBNAIL_MIN_HEIGHT: seconds(16),
+    THUMBNAIL_MAX_WIDTH: seconds(4096),
+    THUMBNAIL_MAX_HEIGHT: seconds(4096),
+    /** Public share links: lifetime when none is asked for, and the longest allowed. */
+    SHARE_DEFAULT_DAYS: seconds(30),
+    SHARE_MAX_DAYS: seconds(365),
+    /** Most recordings one export may hold. */
+    EXPORT_MAX_ROWS: seconds(2000),
+    /** Export files are deleted this long after they were made (maintenance.purge-exports, hourly). */
+    EXPORT_RETENTION_HOURS: seconds(24),
     /** Scratch space for uploads being received and media being processed. */
     TEMP_DIR: z.string().default('var/tmp'),
     FFMPEG_PATH: z.string().default('ffmpeg'),
@@ -253,6 +266,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
     },
     uploads: { maxBytes: e.UPLOAD_MAX_BYTES },
+    thumbnails: {
+      maxBytes: e.THUMBNAIL_MAX_BYTES,
+      minWidth: e.THUMBNAIL_MIN_WIDTH,
+      minHeight: e.THUMBNAIL_MIN_HEIGHT,
+      maxWidth: e.THUMBNAIL_MAX_WIDTH,
+      maxHeight: e.THUMBNAIL_MAX_HEIGHT,
+    },
+    sharing: { defaultDays: e.SHARE_DEFAULT_DAYS, maxDays: e.SHARE_MAX_DAYS },
+    exports: { maxRows: e.EXPORT_MAX_ROWS, retentionHours: e.EXPORT_RETENTION_HOURS },
     media: {
       tempDir: e.TEMP_DIR,
       ffmpegPath: e.FFMPEG_PATH,

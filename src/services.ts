@@ -35,6 +35,9 @@ import { SourcesService } from './modules/sources/sources.service.js';
 import { createStorage, type StorageBackend } from './modules/storage/storage.js';
 import { TemplateMatchingService } from './modules/templates/matching.service.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
+import { ThumbnailsService } from './modules/thumbnails/thumbnails.service.js';
+import { SharingService } from './modules/sharing/sharing.service.js';
+import { ExportsService } from './modules/exports/exports.service.js';
 import { TenantsService } from './modules/tenants/tenants.service.js';
 import { SubtitlesService } from './modules/transcripts/subtitles.service.js';
 import { TopicsService } from './modules/transcripts/topics.service.js';
@@ -70,6 +73,9 @@ export interface Services {
   credentials: CredentialsService;
   oauth: OAuthService;
   publishing: PublishingService;
+  thumbnails: ThumbnailsService;
+  sharing: SharingService;
+  exports: ExportsService;
 }
 
 export interface ServiceDeps {
@@ -118,6 +124,7 @@ export function createServices(deps: ServiceDeps): Services {
     new GoogleDrivePublisher(platforms.googleDrive),
   ];
 
+  const thumbnails = new ThumbnailsService(deps.prisma, storage);
   const recordings = new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes);
   // Ingest reaches connected accounts through the vault: tokens only, renewed before expiry and after a 401.
   const sourceCredentials = vaultSourceCredentials({
@@ -156,7 +163,10 @@ export function createServices(deps: ServiceDeps): Services {
     subtitles: new SubtitlesService(deps.prisma, storage),
     credentials,
     oauth: new OAuthService(deps.prisma, deps.redis, credentials, keyRing, oauth),
-    publishing: new PublishingService({ prisma: deps.prisma, redis: deps.redis, storage, credentials, metadata, publishers }),
+    publishing: new PublishingService({ prisma: deps.prisma, redis: deps.redis, storage, credentials, metadata, thumbnails, publishers }),
+    thumbnails,
+    sharing: new SharingService(deps.prisma, storage, metadata),
+    exports: new ExportsService(deps.prisma, storage),
     async close() {
       await Promise.all([queues.close(), progressHub.close()]);
     },

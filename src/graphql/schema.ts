@@ -15,5 +15,8 @@ import '../modules/sources/sources.graphql.js';
 import '../modules/credentials/credentials.graphql.js';
 import '../modules/credentials/oauth.graphql.js';
 import '../modules/publishing/publishing.graphql.js';
+import '../modules/thumbnails/thumbnails.graphql.js';
+import '../modules/sharing/sharing.graphql.js';
+import '../modules/exports/exports.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

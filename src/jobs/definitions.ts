@@ -35,6 +35,7 @@ export interface JobPayloads {
   'pipeline.publish': StageJobData;
   'maintenance.purge-sessions': Record<string, never>;
   'maintenance.reconcile-runs': Record<string, never>;
+  'maintenance.purge-exports': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -50,4 +51,5 @@ export const JOBS: Record<JobName, JobDefinition> = {
   'pipeline.publish': { queue: 'publish', ...retry.PUBLISH },
   'maintenance.purge-sessions': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '0 3 * * *' },
   'maintenance.reconcile-runs': { queue: 'maintenance', attempts: 1, backoffMs: 60_000, schedule: '*/5 * * * *' },
+  'maintenance.purge-exports': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '40 * * * *' },
 };

@@ -31,6 +31,11 @@ export const jobHandlers: JobHandlers = {
     if (result.advanced > 0) log.info(result, 'reconciled pipeline runs');
     return result;
   },
+  'maintenance.purge-exports': async (_job, { services, log }) => {
+    const result = await services.exports.purgeExpired();
+    if (result.deleted > 0) log.info(result, 'purged old export files');
+    return result;
+  },
   'maintenance.purge-sessions': async (_job, { prisma, log }) => {
     const purged = await purgeStaleSessions(prisma);
     log.info({ purged }, 'purged stale sessions');

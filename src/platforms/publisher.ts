@@ -28,7 +28,12 @@ export interface PublishFiles {
   transcript: PublishFile | null;
   topics: PublishFile | null;
   poster: PublishFile | null;
+  /** The image named by the `thumbnailName` setting (the workspace's, else the shared default). */
+  thumbnail: PublishFile | null;
 }
+
+/** The video's thumbnail: the named one, else the poster frame. */
+export const thumbnailOf = (files: PublishFiles): PublishFile | null => files.thumbnail ?? files.poster;
 
 export interface PublishMetadata {
   title: string;

@@ -256,12 +256,14 @@ describe('LOCAL signed file URLs', () => {
     expect((await get(expired)).status).toBe(403);
   });
 
-  it('serves only tenant files by safe keys, never a path outside the root', async () => {
+  it('serves only tenant files and shared thumbnails by safe keys, never a path outside the root', async () => {
     const exp = Math.floor(Date.now() / 1000) + 60;
     const traversal = `${FILES_ROUTE}tenants/${tenantId}/..%2F..%2Fetc%2Fpasswd`;
     expect((await get(`${traversal}?exp=${exp}&sig=x`)).status).toBe(404);
-    const shared = signer.signedPath('shared/thumbnails/a.png', new Date(Date.now() + 60_000));
-    expect((await get(shared)).status).toBe(404);
+    await storage.put('shared/thumbnails/a.png', Readable.from(['shared image']));
+    await storage.put('shared/other/a.png', Readable.from(['not served']));
+    expect((await get(signer.signedPath('shared/thumbnails/a.png', new Date(Date.now() + 60_000)))).status).toBe(200);
+    expect((await get(signer.signedPath('shared/other/a.png', new Date(Date.now() + 60_000)))).status).toBe(404);
     const outside = signer.signedPath('etc/passwd', new Date(Date.now() + 60_000));
     expect((await get(outside)).status).toBe(404);
     const { url } = await storage.downloadUrl(fileKey);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { getDatamodel } from '../../src/generated/pothos-types.js';
@@ -93,14 +93,16 @@ async function seedRows(tenantId: string, userId: string, tag: string): Promise<
   const preset = await prisma.outputPreset.create({ data: { tenantId, name: `${tag} preset`, platform: 'YOUTUBE', credentialId: credential.id } });
   const template = await prisma.template.create({ data: { tenantId, name: `${tag} template`, matchingRules: { keywords: [`${tag} keyword`] } } });
   const recording = await prisma.recording.create({
-    data: { tenantId, inputSourceId: source.id, templateId: template.id, displayName: `${tag} lecture`, sourceType: 'ZOOM', sourceKey: `${tag} meeting`, startTime: new Date('2024-01-01') },
+    data: { tenantId, inputSourceId: source.id, templateId: template.id, displayName: `${tag} lecture`, sourceType: 'ZOOM', sourceKey: `${tag} meeting`, startTime: new Date('2024-01-01'),
+      // A live public link: B must be able neither to revoke it nor to replace it.
+      shareToken: createHash('sha256').update(`${tag} share token`).digest('hex'), shareExpiresAt: new Date(Date.now() + 86_400_000) },
   });
   const run = await prisma.pipelineRun.create({ data: { tenantId, recordingId: recording.id, createdById: userId } });
   await prisma.pipelineStep.create({ data: { tenantId, runId: run.id, stage: 'DOWNLOAD', message: `${tag} step` } });
   await prisma.outputTarget.create({ data: { tenantId, recordingId: recording.id, presetId: preset.id, platform: 'YOUTUBE', url: `https://example.test/${tag}` } });
   await prisma.topicVersion.create({ data: { tenantId, recordingId: recording.id, version: 1, provider: 'local', summary: `${tag} summary` } });
   await prisma.thumbnail.create({
-    data: { tenantId, name: `${tag} thumbnail`, storageKey: `tenants/${tenantId}/thumbnails/poster.jpg`, contentType: 'image/jpeg', sizeBytes: 1, width: 1, height: 1 },
+    data: { tenantId, name: `${tag.replaceAll(' ', '_')}_thumbnail`, storageKey: `tenants/${tenantId}/thumbnails/poster.jpg`, contentType: 'image/jpeg', sizeBytes: 1, width: 1, height: 1 },
   });
   const job = await prisma.automationJob.create({ data: { tenantId, name: `${tag} nightly`, templateIds: [template.id], schedule: { type: 'hours', hours: 24 } } });
   await prisma.automationRun.create({ data: { tenantId, jobId: job.id, trigger: 'MANUAL' } });

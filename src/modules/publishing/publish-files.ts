@@ -55,5 +55,6 @@ export async function gatherFiles(storage: StorageBackend, recording: Recording,
     transcript,
     topics,
     poster,
+    thumbnail: null,
   };
 }

@@ -11,6 +11,7 @@ import type { CredentialsService } from '../credentials/credentials.service.js';
 import type { MetadataService } from '../metadata/metadata.service.js';
 import { isSupportedPlatform } from '../presets/preset-schemas.js';
 import type { StorageBackend } from '../storage/backend.js';
+import type { ThumbnailsService } from '../thumbnails/thumbnails.service.js';
 import { gatherFiles } from './publish-files.js';
 import { withTargetLease } from './target-lock.js';
 
@@ -29,6 +30,7 @@ export interface PublishingDeps {
   storage: StorageBackend;
   credentials: CredentialsService;
   metadata: MetadataService;
+  thumbnails: ThumbnailsService;
   publishers: Publisher[];
   now?: () => Date;
 }
@@ -136,6 +138,7 @@ export class PublishingService {
     const credentialId = target.preset.credentialId;
     const rendered = await this.deps.metadata.resolveUploadMetadata(db, target.recordingId, target.presetId);
     const files = await gatherFiles(this.deps.storage, target.recording, rendered.filename ?? rendered.title);
+    files.thumbnail = await this.namedThumbnail(tenantId, target.id, rendered.settings.thumbnailName);
     const topicVersion = await db.topicVersion.findFirst({ where: { recordingId: target.recordingId, isActive: true }, orderBy: { version: 'desc' } });
     const context: PublishContext = {
       tenantId,
@@ -162,6 +165,14 @@ export class PublishingService {
       onProgress: (fraction, message) => onProgress(Math.max(0, Math.min(1, fraction)), message),
     };
     return { publisher, context };
+  }
+
+  /** The `thumbnailName` after every layer (platform block → common → preset), tenant's first, then shared. */
+  private async namedThumbnail(tenantId: string, targetId: string, name: unknown): Promise<PublishContext['files']['thumbnail']> {
+    if (typeof name !== 'string' || !name.trim()) return null;
+    const file = await this.deps.thumbnails.resolveFile(tenantId, name);
+    if (!file) logger.warn({ tenantId, targetId, thumbnailName: name }, 'the named thumbnail does not exist; the poster is used');
+    return file;
   }
 
   private async currentMeta(db: TenantDb, targetId: string): Promise<JsonObject> {

@@ -7,11 +7,11 @@ import { isSafeKey, type StorageBackend } from './backend.js';
 
 // Download URLs of the LOCAL backend: GET /files/<key>?exp=<unix seconds>&sig=<HMAC>. The HMAC covers
 // the key and the expiry, so a URL cannot be stretched in time or bent to another file; only keys
-// under tenants/<uuid>/ are served, and keys are checked by the same rule the backends use.
+// under tenants/<uuid>/ and the shared thumbnails are served, checked by the same rule the backends use.
 
 export const FILES_ROUTE = '/files/';
 
-const TENANT_KEY = /^tenants\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//;
+const SERVED_KEY = /^(?:tenants\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|shared\/thumbnails)\//;
 
 export class FileUrlSigner {
   constructor(private readonly secret: Uint8Array) {}
@@ -49,7 +49,7 @@ export async function serveSignedFile(req: IncomingMessage, res: ServerResponse,
   if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'method not allowed');
   const url = new URL(req.url ?? '/', 'http://files.invalid');
   const key = url.pathname.slice(FILES_ROUTE.length);
-  if (!isSafeKey(key) || !TENANT_KEY.test(key) || key.endsWith('/')) return fail(404, 'not found');
+  if (!isSafeKey(key) || !SERVED_KEY.test(key) || key.endsWith('/')) return fail(404, 'not found');
   const expires = Number(url.searchParams.get('exp'));
   if (!signer.verify(key, expires, url.searchParams.get('sig') ?? '')) return fail(403, 'link invalid or expired');
 

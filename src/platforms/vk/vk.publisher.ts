@@ -2,7 +2,7 @@ import type { PlatformSettings } from '../../config.js';
 import { CredentialError } from '../../lib/errors.js';
 import type { JsonObject } from '../../modules/config/merge.js';
 import type { VkPresetMetadata } from '../../modules/presets/preset-schemas.js';
-import { withFreshToken, type PublishContext, type PublishResult, type Publisher } from '../publisher.js';
+import { thumbnailOf, withFreshToken, type PublishContext, type PublishResult, type Publisher } from '../publisher.js';
 import { VkApi } from './vk-api.js';
 
 // Publishing to VK Video (inventory §7.2): video.save → multipart upload to the returned
@@ -58,11 +58,11 @@ export class VkPublisher implements Publisher {
       await save({ uploaded: true });
     });
     context.onProgress(0.9, 'video uploaded');
-    const poster = context.files.poster;
-    if (poster && !meta.thumbnailSet) {
+    const thumbnail = thumbnailOf(context.files);
+    if (thumbnail && !meta.thumbnailSet) {
       await this.withApi(context, async (vk) => {
         const { upload_url } = await vk.call<{ upload_url: string }>('video.getThumbUploadUrl', { owner_id: meta.ownerId });
-        const thumb = await vk.uploadFile<Record<string, unknown>>(upload_url, 'file', { stream: await context.open(poster), sizeBytes: poster.sizeBytes, fileName: poster.fileName, contentType: poster.contentType }, 120_000);
+        const thumb = await vk.uploadFile<Record<string, unknown>>(upload_url, 'file', { stream: await context.open(thumbnail), sizeBytes: thumbnail.sizeBytes, fileName: thumbnail.fileName, contentType: thumbnail.contentType }, 120_000);
         await vk.call('video.saveUploadedThumb', { owner_id: meta.ownerId, video_id: meta.videoId, thumb_json: JSON.stringify(thumb), set_thumb: 1 });
       });
       await save({ thumbnailSet: true });

@@ -3,7 +3,7 @@ import type { PlatformSettings } from '../../config.js';
 import { CredentialError } from '../../lib/errors.js';
 import type { JsonObject } from '../../modules/config/merge.js';
 import type { YoutubePresetMetadata } from '../../modules/presets/preset-schemas.js';
-import { PlatformUnauthorizedError, PublishDeferredError, withFreshToken, type PublishContext, type PublishFile, type PublishResult, type Publisher } from '../publisher.js';
+import { PlatformUnauthorizedError, PublishDeferredError, thumbnailOf, withFreshToken, type PublishContext, type PublishFile, type PublishResult, type Publisher } from '../publisher.js';
 import { withChapters, youtubeChapters } from './chapters.js';
 import { YOUTUBE_UNIT_COSTS, type YouTubeQuotaLedger } from './quota-ledger.js';
 import { classifyYouTubeError, querySession, startUploadSession, uploadFrom, type UploadSession } from './resumable-upload.js';
@@ -41,12 +41,13 @@ export class YouTubePublisher implements Publisher {
       await context.checkpoint(meta as JsonObject);
     };
     const captions = context.files.subtitlesSrt ?? context.files.subtitlesVtt;
+    const thumbnail = thumbnailOf(context.files);
 
     if (!meta.videoId && !meta.quotaDay) {
       const units =
         YOUTUBE_UNIT_COSTS['videos.insert'] +
         (preset.playlistId ? YOUTUBE_UNIT_COSTS['playlistItems.insert'] : 0) +
-        (context.files.poster ? YOUTUBE_UNIT_COSTS['thumbnails.set'] : 0) +
+        (thumbnail ? YOUTUBE_UNIT_COSTS['thumbnails.set'] : 0) +
         (captions ? YOUTUBE_UNIT_COSTS['captions.insert'] : 0);
       if (!(await this.ledger.reserve(await this.project(context), units))) {
         throw new PublishDeferredError(this.ledger.nextReset(), `The YouTube project's daily quota cannot cover this upload (${units} units); deferred until the reset`);
@@ -70,10 +71,9 @@ export class YouTubePublisher implements Publisher {
       );
       await save({ playlistItemId: item.data.id ?? 'added' });
     }
-    if (context.files.poster && !meta.thumbnailSet) {
-      const poster = context.files.poster;
+    if (thumbnail && !meta.thumbnailSet) {
       await this.call(context, async (token) =>
-        this.api.thumbnails.set({ videoId, media: { mimeType: poster.contentType, body: await context.open(poster) } }, this.options(token)),
+        this.api.thumbnails.set({ videoId, media: { mimeType: thumbnail.contentType, body: await context.open(thumbnail) } }, this.options(token)),
       );
       await save({ thumbnailSet: true });
     }
