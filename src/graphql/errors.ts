@@ -8,6 +8,7 @@ import {
   NotFoundError,
   QuotaExceededError,
   RateLimitedError,
+  ServiceUnavailableError,
   ValidationError,
   type FieldIssue,
 } from '../lib/errors.js';
@@ -68,6 +69,8 @@ builder.objectType(RateLimitedError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });
+
+builder.objectType(ServiceUnavailableError, { name: 'ServiceUnavailableError', interfaces: [ErrorInterface] });
 
 builder.objectType(AiOutputError, {
   name: 'AiOutputError',

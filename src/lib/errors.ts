@@ -93,6 +93,18 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/**
+ * A provider (Zoom, Yandex Disk, Google Drive …) is down or overloaded right now. Only the API layer
+ * answers with it: inside the pipeline the same failure stays a plain error, so the stage is retried.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
 /** An AI model kept answering with output that breaks the rules (after a repair round-trip). */
 export class AiOutputError extends DomainError {
   readonly code = 'AI_OUTPUT_INVALID';

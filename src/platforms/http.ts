@@ -3,7 +3,7 @@ import { rm, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '../lib/errors.js';
 
 // HTTP for the ingest adapters: JSON calls with a time limit, and resumable file downloads. Status
 // codes are sorted into the pipeline's two kinds of failure: DomainErrors (retrying cannot help) and
@@ -31,6 +31,16 @@ export class TransientHttpError extends Error {
 export interface JsonResponse {
   status: number;
   body: unknown;
+}
+
+/** For API callers, who cannot wait for a retry: a transient provider failure becomes a typed ServiceUnavailableError. */
+export async function unavailableAsTyped<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof TransientHttpError) throw new ServiceUnavailableError(`${error.message}; try again later`);
+    throw error;
+  }
 }
 
 /** Sends a request and parses the JSON answer; network failures and timeouts become TransientHttpError. */

@@ -201,6 +201,15 @@ describe('syncSource', () => {
     expect(await prisma.recording.count({ where: { tenantId: rawId(owner.tenantId), sourceType: 'ZOOM' } })).toBe(5);
   });
 
+  it('a provider outage is a typed ServiceUnavailableError and changes nothing', async () => {
+    const before = await prisma.recording.count({ where: { tenantId: rawId(owner.tenantId) } });
+    zoom.failNextListing(503);
+    const result = await sync(zoomSourceId, '2024-05-01T00:00:00Z', '2024-05-31T00:00:00Z');
+    expect(result.__typename).toBe('ServiceUnavailableError');
+    expect(result.message).toMatch(/HTTP 503.*try again later/);
+    expect(await prisma.recording.count({ where: { tenantId: rawId(owner.tenantId) } })).toBe(before);
+  });
+
   it('refuses bad windows and paused sources', async () => {
     expect((await sync(zoomSourceId, '2024-05-31T00:00:00Z', '2024-05-01T00:00:00Z')).issues?.[0]?.path).toBe('to');
     expect((await sync(zoomSourceId, '2020-01-01T00:00:00Z', '2024-05-01T00:00:00Z')).issues?.[0]?.path).toBe('from');

@@ -1,7 +1,8 @@
 import { builder } from '../../graphql/builder.js';
 import { viewerOf } from '../../graphql/context.js';
 import type { InputSource } from '../../generated/prisma/client.js';
-import { ConflictError, CredentialError, NotFoundError, QuotaExceededError } from '../../lib/errors.js';
+import { ConflictError, CredentialError, NotFoundError, QuotaExceededError, ServiceUnavailableError } from '../../lib/errors.js';
+import { unavailableAsTyped } from '../../platforms/http.js';
 import { URL_QUALITIES } from '../../platforms/yt-dlp/yt-dlp.js';
 import { isRowId } from '../auth/auth.service.js';
 import { RecordingNode, SourceTypeEnum } from '../recordings/recordings.graphql.js';
@@ -130,8 +131,8 @@ builder.mutationFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
     },
-    errors: { types: [NotFoundError, ConflictError, CredentialError] },
-    resolve: (_root, { id, from, to }, ctx) => ctx.services.sources.sync(viewerOf(ctx).tenantId, id.id, from, to),
+    errors: { types: [NotFoundError, ConflictError, CredentialError, ServiceUnavailableError] },
+    resolve: (_root, { id, from, to }, ctx) => unavailableAsTyped(ctx.services.sources.sync(viewerOf(ctx).tenantId, id.id, from, to)),
   }),
   createRecordingFromUrl: t.field({
     type: IngestResultRef,
