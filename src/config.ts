@@ -72,6 +72,12 @@ const envSchema = z
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
     /** Revoked or expired sessions are kept this long for the sessions list and audits, then purged. */
     SESSION_RETENTION_DAYS: seconds(30),
+    /** Recordings expire (are soft-deleted) this many days after creation unless the tenant's plan says otherwise. */
+    RETENTION_DAYS: seconds(90),
+    /** A soft-deleted recording can be restored for this many days; then its files and row are removed. */
+    RESTORE_WINDOW_DAYS: seconds(7),
+    /** Files under TEMP_DIR untouched for this many hours are swept (abandoned uploads, downloads, media work). */
+    TEMP_SWEEP_HOURS: seconds(6),
 
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_ISSUER: z.string().default('leap'),
@@ -249,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
     },
     uploads: { maxBytes: e.UPLOAD_MAX_BYTES },
+    retention: { days: e.RETENTION_DAYS, restoreWindowDays: e.RESTORE_WINDOW_DAYS, tempSweepHours: e.TEMP_SWEEP_HOURS },
     media: {
       tempDir: e.TEMP_DIR,
       ffmpegPath: e.FFMPEG_PATH,
