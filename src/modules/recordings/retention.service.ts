@@ -21,6 +21,11 @@ export interface SweepResult {
   bytes: number;
 }
 
+/** One tenant only (tests, an admin's manual run); every tenant by default. */
+export interface RetentionScope {
+  tenantId?: string;
+}
+
 const BATCH = 100;
 
 export class RetentionService {
@@ -34,13 +39,13 @@ export class RetentionService {
   ) {}
 
   /** Active recordings past their `expireAt` → soft-deleted (restorable within the window). */
-  async expireRecordings(now = new Date()): Promise<RetentionResult> {
-    return this.each({ deleteState: 'ACTIVE', expireAt: { lte: now } }, (row) => this.recordings.deleteRecording(row.tenantId, row.id, now));
+  async expireRecordings(now = new Date(), scope: RetentionScope = {}): Promise<RetentionResult> {
+    return this.each({ ...scope, deleteState: 'ACTIVE', expireAt: { lte: now } }, (row) => this.recordings.deleteRecording(row.tenantId, row.id, now));
   }
 
   /** Soft-deleted recordings past their `hardDeleteAt` → files and row removed, storage given back. */
-  async hardDeleteRecordings(now = new Date()): Promise<RetentionResult> {
-    return this.each({ deleteState: 'SOFT', hardDeleteAt: { lte: now } }, (row) => this.recordings.purgeRecording(row.tenantId, row.id));
+  async hardDeleteRecordings(now = new Date(), scope: RetentionScope = {}): Promise<RetentionResult> {
+    return this.each({ ...scope, deleteState: 'SOFT', hardDeleteAt: { lte: now } }, (row) => this.recordings.purgeRecording(row.tenantId, row.id));
   }
 
   /** Files under the temp roots not modified for `tempMaxAgeHours`, then the folders left empty. */
@@ -52,7 +57,7 @@ export class RetentionService {
   }
 
   private async each(
-    where: { deleteState: 'ACTIVE' | 'SOFT'; expireAt?: { lte: Date }; hardDeleteAt?: { lte: Date } },
+    where: RetentionScope & { deleteState: 'ACTIVE' | 'SOFT'; expireAt?: { lte: Date }; hardDeleteAt?: { lte: Date } },
     act: (row: { id: string; tenantId: string }) => Promise<unknown>,
   ): Promise<RetentionResult> {
     const result: RetentionResult = { done: 0, failed: 0 };
