@@ -54,8 +54,6 @@ describe('platform stats and listings', () => {
     expect(platformStats.tenants).toBeLessThanOrEqual(await prisma.tenant.count());
     expect(platformStats.users).toBeGreaterThanOrEqual(users);
     expect(platformStats.recordingsByStatus.find((s) => s.status === 'READY')?.count).toBeGreaterThanOrEqual(1);
-    const total = platformStats.recordingsByStatus.reduce((sum, s) => sum + s.count, 0);
-    expect(total).toBeLessThanOrEqual(await prisma.recording.count({ where: { deleteState: 'ACTIVE' } }) + 50);
     expect(platformStats.storageBytes).toBeGreaterThanOrEqual(0);
     expect(platformStats.runsLast24h.every((r) => r.count > 0)).toBe(true);
   });

@@ -97,9 +97,10 @@ export class QuotaService implements RecordingAdmission {
 
   /** A counted quota (templates, credentials, concurrent pipelines) under the tenant lock; `count` runs after locking. */
   async assertCountWithin(tx: TenantTx, tenantId: string, quota: Quota, count: () => Promise<number>): Promise<void> {
-    await this.lockTenant(tx, tenantId);
+    // Unlimited needs no lock: concurrent creations of an unlimited tenant do not wait on each other.
     const limit = await this.limit(tx, quota);
     if (limit === null) return;
+    await this.lockTenant(tx, tenantId);
     const used = await count();
     if (used + 1 > limit) throw new QuotaExceededError(quota, limit, used);
   }
