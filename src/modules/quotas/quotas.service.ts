@@ -68,9 +68,12 @@ export class QuotaService implements RecordingAdmission {
     return (await this.limits(db))[quota];
   }
 
-  /** Row lock on the tenant until the transaction ends: serialises quota-checked creations. */
+  /**
+   * Row lock on the tenant until the transaction ends: serialises quota-checked creations. NO KEY
+   * UPDATE, so foreign-key checks of rows inserted elsewhere for this tenant do not wait on it.
+   */
   async lockTenant(tx: TenantTx, tenantId: string): Promise<void> {
-    await tx.$queryRaw`SELECT id FROM "Tenant" WHERE id = ${tenantId}::uuid FOR UPDATE`;
+    await tx.$queryRaw`SELECT id FROM "Tenant" WHERE id = ${tenantId}::uuid FOR NO KEY UPDATE`;
   }
 
   /** Recordings of the month and storage, under the tenant lock. */
