@@ -130,7 +130,7 @@ builder.mutationFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
     },
-    errors: { types: [NotFoundError, ConflictError, CredentialError] },
+    errors: { types: [NotFoundError, ConflictError, CredentialError, QuotaExceededError] },
     resolve: (_root, { id, from, to }, ctx) => ctx.services.sources.sync(viewerOf(ctx).tenantId, id.id, from, to),
   }),
   createRecordingFromUrl: t.field({
