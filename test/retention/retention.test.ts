@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,6 +67,15 @@ describe('soft delete and restore', () => {
     expect(restored).toMatchObject({ deleteState: 'ACTIVE', deletedAt: null, hardDeleteAt: null, expireAt: new Date(later.getTime() + 90 * DAY) });
     expect((await listed(false)).map((r) => r.id)).toContain(gid);
     expect(await rejection(app.services.recordings.restoreRecording(tenantId, recording.id, later))).toBeInstanceOf(ConflictError);
+  });
+
+  it("takes the plan's retention when it has one", async () => {
+    const user = await registerUser(app);
+    const plan = await prisma.plan.create({ data: { name: `short-${randomUUID().slice(0, 8)}`, displayName: 'Short retention', retentionDays: 30 } });
+    await prisma.tenant.update({ where: { id: rawId(user.tenantId) }, data: { planId: plan.id } });
+    const t0 = new Date('2026-10-05T09:00:00Z');
+    const recording = await app.services.recordings.createFromUpload(rawId(user.tenantId), await stagedCopy(lecture, dir), {}, t0);
+    expect(recording.expireAt).toEqual(new Date(t0.getTime() + 30 * DAY));
   });
 
   it('refuses a restore after the window, and answers NotFound for another tenant', async () => {
