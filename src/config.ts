@@ -85,6 +85,12 @@ const envSchema = z
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
     /** Revoked or expired sessions are kept this long for the sessions list and audits, then purged. */
     SESSION_RETENTION_DAYS: seconds(30),
+    /** Recordings expire (are soft-deleted) this many days after creation unless the tenant's plan says otherwise. */
+    RETENTION_DAYS: seconds(90),
+    /** A soft-deleted recording can be restored for this many days; then its files and row are removed. */
+    RESTORE_WINDOW_DAYS: seconds(7),
+    /** Files under TEMP_DIR untouched for this many hours are swept (abandoned uploads, downloads, media work). */
+    TEMP_SWEEP_HOURS: seconds(6),
 
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_ISSUER: z.string().default('leap'),
@@ -275,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     sharing: { defaultDays: e.SHARE_DEFAULT_DAYS, maxDays: e.SHARE_MAX_DAYS },
     exports: { maxRows: e.EXPORT_MAX_ROWS, retentionHours: e.EXPORT_RETENTION_HOURS },
+    retention: { days: e.RETENTION_DAYS, restoreWindowDays: e.RESTORE_WINDOW_DAYS, tempSweepHours: e.TEMP_SWEEP_HOURS },
     media: {
       tempDir: e.TEMP_DIR,
       ffmpegPath: e.FFMPEG_PATH,

@@ -4,6 +4,7 @@ import type { AiEndpointResolver } from './ai/types.js';
 import { config as appConfig, type OAuthSettings, type PlatformSettings } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { JobQueues } from './jobs/queues.js';
+import { forTenant } from './lib/db.js';
 import { createRedis } from './lib/redis.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
@@ -23,6 +24,9 @@ import { YouTubePublisher } from './platforms/youtube/youtube.publisher.js';
 import { PresetsService } from './modules/presets/presets.service.js';
 import { MediaService } from './modules/recordings/media.service.js';
 import { RecordingsService } from './modules/recordings/recordings.service.js';
+import { RetentionService } from './modules/recordings/retention.service.js';
+import { AdminService } from './modules/admin/admin.service.js';
+import { PlansService } from './modules/quotas/plans.service.js';
 import { PipelineOrchestrator } from './modules/pipeline/orchestrator.js';
 import { PipelineState } from './modules/pipeline/pipeline-state.js';
 import { PipelineService } from './modules/pipeline/pipeline.service.js';
@@ -76,6 +80,10 @@ export interface Services {
   thumbnails: ThumbnailsService;
   sharing: SharingService;
   exports: ExportsService;
+  /** Auto-expiry, hard delete after the restore window, temp-file sweep (maintenance jobs). */
+  retention: RetentionService;
+  admin: AdminService;
+  plans: PlansService;
 }
 
 export interface ServiceDeps {
@@ -125,7 +133,12 @@ export function createServices(deps: ServiceDeps): Services {
   ];
 
   const thumbnails = new ThumbnailsService(deps.prisma, storage);
-  const recordings = new RecordingsService(deps.prisma, storage, undefined, deps.uploadMaxBytes);
+  const pipeline = new PipelineService(pipelineState, orchestrator, config, quotas, storage);
+  const recordings = new RecordingsService(deps.prisma, storage, quotas, deps.uploadMaxBytes, {
+    cancelActiveRun: async (tenantId, recordingId) => {
+      await pipeline.cancelIfActive(forTenant(tenantId, deps.prisma), tenantId, recordingId);
+    },
+  });
   // Ingest reaches connected accounts through the vault: tokens only, renewed before expiry and after a 401.
   const sourceCredentials = vaultSourceCredentials({
     accessToken: (tenantId, id) => credentials.accessToken(tenantId, id),
@@ -135,7 +148,7 @@ export function createServices(deps: ServiceDeps): Services {
     credentials: sourceCredentials,
     ...(deps.uploadMaxBytes ? { maxBytes: deps.uploadMaxBytes } : {}),
     ...deps.ingest,
-  });
+  }, quotas);
   // A workspace's own OpenAI-compatible account first, then the platform's settings, then offline.
   const aiEndpoints = deps.aiEndpoints ?? new VaultEndpointResolver(deps.prisma, credentials, new ConfigEndpointResolver());
 
@@ -149,15 +162,18 @@ export function createServices(deps: ServiceDeps): Services {
     presets: new PresetsService(),
     metadata,
     recordings,
+    retention: new RetentionService(deps.prisma, recordings),
+    admin: new AdminService(deps.prisma),
+    plans: new PlansService(deps.prisma),
     media: new MediaService(deps.prisma, storage),
     quotas,
     queues,
     pipelineState,
     orchestrator,
-    pipeline: new PipelineService(pipelineState, orchestrator, config, quotas, storage),
+    pipeline,
     progressHub,
     sources,
-    ingest: new IngestService(deps.prisma, storage, recordings, sources),
+    ingest: new IngestService(deps.prisma, storage, recordings, sources, quotas),
     transcription: new TranscriptionService(deps.prisma, storage, aiEndpoints),
     topics: new TopicsService(deps.prisma, storage, aiEndpoints),
     subtitles: new SubtitlesService(deps.prisma, storage),

@@ -36,6 +36,9 @@ export interface JobPayloads {
   'maintenance.purge-sessions': Record<string, never>;
   'maintenance.reconcile-runs': Record<string, never>;
   'maintenance.purge-exports': Record<string, never>;
+  'maintenance.expire-recordings': Record<string, never>;
+  'maintenance.hard-delete-recordings': Record<string, never>;
+  'maintenance.sweep-temp-files': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -52,4 +55,7 @@ export const JOBS: Record<JobName, JobDefinition> = {
   'maintenance.purge-sessions': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '0 3 * * *' },
   'maintenance.reconcile-runs': { queue: 'maintenance', attempts: 1, backoffMs: 60_000, schedule: '*/5 * * * *' },
   'maintenance.purge-exports': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '40 * * * *' },
+  'maintenance.expire-recordings': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '30 3 * * *' },
+  'maintenance.hard-delete-recordings': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '0 * * * *' },
+  'maintenance.sweep-temp-files': { queue: 'maintenance', attempts: 1, backoffMs: 60_000, schedule: '15 * * * *' },
 };

@@ -41,6 +41,21 @@ export const jobHandlers: JobHandlers = {
     log.info({ purged }, 'purged stale sessions');
     return { purged };
   },
+  'maintenance.expire-recordings': async (_job, { services, log }) => {
+    const result = await services.retention.expireRecordings();
+    log.info(result, 'expired recordings soft-deleted');
+    return result;
+  },
+  'maintenance.hard-delete-recordings': async (_job, { services, log }) => {
+    const result = await services.retention.hardDeleteRecordings();
+    log.info(result, 'recordings past their restore window hard-deleted');
+    return result;
+  },
+  'maintenance.sweep-temp-files': async (_job, { services, log }) => {
+    const result = await services.retention.sweepTempFiles();
+    log.info(result, 'temp files swept');
+    return result;
+  },
 };
 
 /** Fails start-up when the job table and the handlers disagree. */

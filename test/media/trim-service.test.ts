@@ -174,7 +174,7 @@ describe('upload, trim, poster and delete with S3 storage', () => {
     expect((await audio.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     await expectExactUsage(services, tenantId);
 
-    const { freedBytes } = await services.recordings.deleteRecording(tenantId, recording.id);
+    const { freedBytes } = await services.recordings.purgeRecording(tenantId, recording.id);
     expect(freedBytes).toBeGreaterThan(0);
     expect(await services.storage.list(recordingPrefix(tenantId, recording.id))).toEqual([]);
     expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).storageBytes).toBe(0n);

@@ -69,6 +69,8 @@ beforeAll(async () => {
   app = await startTestApp({ ingest: ingestOverridesFor({ zoom, yandex }, { urlGuard: { allowHosts: ['127.0.0.1'] } }) });
   owner = await registerUser(app);
   stranger = await registerUser(app);
+  // Syncs here create more rows than the free plan's recordings of a month (quotas: test/quotas).
+  await prisma.quotaOverride.create({ data: { tenantId: rawId(owner.tenantId), recordingsPerMonth: 1000 } });
   zoomCredential = globalId('Credential', (await credentialOf(owner, 'ZOOM', 'University Zoom')).id);
 });
 afterAll(async () => {

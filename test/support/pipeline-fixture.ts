@@ -23,8 +23,8 @@ export async function startPipelineFixture(label: string): Promise<PipelineFixtu
   );
   const [app, worker] = await Promise.all([startTestApp(), startWorkerProcess()]);
   const owner = await registerUser(app);
-  // Several runs at once in one file.
-  await prisma.quotaOverride.create({ data: { tenantId: rawId(owner.tenantId), concurrentPipelines: 10 } });
+  // Several runs at once in one file, more recordings than the free plan's month.
+  await prisma.quotaOverride.create({ data: { tenantId: rawId(owner.tenantId), concurrentPipelines: 10, recordingsPerMonth: 1000 } });
   return {
     app,
     owner,

@@ -45,6 +45,8 @@ beforeAll(async () => {
   for (const [name, spec] of Object.entries(specs)) media[name] = await readFile(await scratch.make(`fixture-${name}`, spec));
   app = await startTestApp({ uploadMaxBytes: MAX_UPLOAD });
   owner = await registerUser(app);
+  // More uploads than the free plan's recordings of a month (quotas have tests of their own).
+  await prisma.quotaOverride.create({ data: { tenantId: rawId(owner.tenantId), recordingsPerMonth: 1000 } });
   tenantId = rawId(owner.tenantId);
 }, 120_000);
 afterAll(async () => {
@@ -268,14 +270,21 @@ describe('deleteRecording', () => {
   `;
   type DeleteResult = { deleteRecording: { __typename: string; deletedId?: string; freedBytes?: number; code?: string } };
 
-  it('deletes the row and its files, and gives back the storage', async () => {
+  it('soft-deletes (files kept, hidden), and purgeRecording gives back exactly the stored bytes', async () => {
     const uploaded = (await uploadRecording(app, owner.accessToken, { fileName: 'to-delete.mp4', data: media.mp4! })).data?.createRecordingFromUpload;
     const id = rawId(uploaded!.id);
     const before = (await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).storageBytes;
     expect(await app.services.storage.list(recordingPrefix(tenantId, id))).toHaveLength(1);
 
     const res = await app.gql<DeleteResult>(DELETE, { id: uploaded!.id }, owner.accessToken);
-    expect(res.data?.deleteRecording).toEqual({ __typename: 'DeletedRecording', deletedId: uploaded!.id, freedBytes: media.mp4!.length });
+    expect(res.data?.deleteRecording).toEqual({ __typename: 'DeletedRecording', deletedId: uploaded!.id, freedBytes: 0 });
+    expect((await prisma.recording.findUniqueOrThrow({ where: { id } })).deleteState).toBe('SOFT');
+    expect(await app.services.storage.list(recordingPrefix(tenantId, id))).toHaveLength(1);
+    expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).storageBytes).toBe(before);
+
+    const PURGE = 'mutation Purge($id: ID!) { purgeRecording(id: $id) { __typename ... on DeletedRecording { deletedId freedBytes deleteState } ... on Error { code } } }';
+    const purged = await app.gql<{ purgeRecording: unknown }>(PURGE, { id: uploaded!.id }, owner.accessToken);
+    expect(purged.data?.purgeRecording).toEqual({ __typename: 'DeletedRecording', deletedId: uploaded!.id, freedBytes: media.mp4!.length, deleteState: 'HARD' });
     expect(await prisma.recording.findUnique({ where: { id } })).toBeNull();
     expect(await app.services.storage.list(recordingPrefix(tenantId, id))).toEqual([]);
     expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).storageBytes).toBe(before - BigInt(media.mp4!.length));

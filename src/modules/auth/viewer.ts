@@ -45,7 +45,7 @@ export async function resolveViewer(prisma: PrismaClient, accessToken: string): 
   const [membership, session] = await Promise.all([
     prisma.membership.findUnique({
       where: { userId_tenantId: { userId: claims.userId, tenantId: claims.tenantId } },
-      include: { user: { select: { email: true, tokenVersion: true, isSuperadmin: true } } },
+      include: { user: { select: { email: true, tokenVersion: true, isSuperadmin: true } }, tenant: { select: { suspendedAt: true } } },
     }),
     prisma.authSession.findUnique({ where: { id: claims.sessionId }, select: { userId: true, revokedAt: true } }),
   ]);
@@ -54,6 +54,10 @@ export async function resolveViewer(prisma: PrismaClient, accessToken: string): 
   }
   if (!session || session.userId !== claims.userId || session.revokedAt) {
     throw new AuthenticationError('Session has been revoked');
+  }
+  // Platform admins keep access so they can look into (and reactivate) a suspended workspace.
+  if (membership.tenant.suspendedAt && !membership.user.isSuperadmin) {
+    throw new AuthenticationError('This workspace is suspended; contact the platform administrators');
   }
   const permissions = Object.fromEntries(PERMISSIONS.map((p) => [p, membership[p]])) as Record<Permission, boolean>;
   return {

@@ -4,7 +4,7 @@ import type { TenantDb } from '../../lib/db.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { logger } from '../../lib/logger.js';
 import type { ConfigService } from '../config/config.service.js';
-import type { QuotaService } from '../quotas/quotas.service.js';
+import { usagePeriod, type QuotaService } from '../quotas/quotas.service.js';
 import { asJson } from '../recordings/recordings.service.js';
 import { recordingFileKey, recordingPrefix, type StorageBackend } from '../storage/storage.js';
 import type { PipelineEvent } from './events.js';
@@ -50,8 +50,6 @@ export class PipelineService {
       throw new ConflictError('The recording is blank (too short or too small); start it with force to process it anyway');
     }
     await this.assertNoActiveRun(db, recordingId);
-    const running = await db.pipelineRun.count({ where: { status: { in: ['QUEUED', 'RUNNING'] } } });
-    await this.quotas.assertWithin(db, 'concurrentPipelines', running);
 
     const resolved = await this.config.resolve(db, { recordingId, templateId: options.templateId, overrides: options.overrides });
     const transcribes = resolved.processingConfig.transcription.enabled && (!options.stages || options.stages.includes('TRANSCRIBE'));
@@ -70,6 +68,7 @@ export class PipelineService {
     let started: { run: PipelineRun; recordingStatus: Recording['status'] };
     try {
       started = await db.$transaction(async (tx) => {
+        await this.quotas.assertCountWithin(tx, tenantId, 'concurrentPipelines', () => tx.pipelineRun.count({ where: { status: { in: ['QUEUED', 'RUNNING'] } } }));
         const created = await tx.pipelineRun.create({
           data: {
             tenantId,
@@ -93,6 +92,8 @@ export class PipelineService {
         await tx.recording.update({ where: { id: recordingId }, data: { onPause: false } });
         const recordingStatus = await this.state.refreshRecording(tx, recordingId, { failed: false });
         await tx.usageEvent.create({ data: { tenantId, type: 'PIPELINE_STARTED', recordingId, metadata: { runId: created.id } } });
+        const period = usagePeriod();
+        await tx.usageCounter.upsert({ where: { tenantId_period: { tenantId, period } }, create: { tenantId, period, pipelineRuns: 1 }, update: { pipelineRuns: { increment: 1 } } });
         return { run: created, recordingStatus };
       });
     } catch (error) {
@@ -144,6 +145,20 @@ export class PipelineService {
     await this.orchestrator.skipPending(tenantId, run.id, [...STAGES], 'Cancelled');
     await this.orchestrator.dequeue(run.id, STAGES);
     return db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } });
+  }
+
+  /** Cancels the recording's active run if it has one (a deleted recording must not go on processing). */
+  async cancelIfActive(db: TenantDb, tenantId: string, recordingId: string): Promise<boolean> {
+    const active = await db.pipelineRun.findFirst({ where: { recordingId, status: { in: [...ACTIVE_RUN_STATUSES] } }, select: { id: true } });
+    if (!active) return false;
+    try {
+      await this.cancel(db, tenantId, recordingId);
+      return true;
+    } catch (error) {
+      // Finished meanwhile.
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
   }
 
   /** Runs a failed step of the latest run again (with fresh attempts); the run goes on from there. */

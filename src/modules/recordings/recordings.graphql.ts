@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { builder } from '../../graphql/builder.js';
 import { viewerOf } from '../../graphql/context.js';
 import { DeleteState, RecordingStatus, SourceType, Stage } from '../../generated/prisma/enums.js';
-import { NotFoundError, QuotaExceededError, ValidationError } from '../../lib/errors.js';
+import { QuotaExceededError, ValidationError } from '../../lib/errors.js';
 import { TemplateNode } from '../templates/templates.graphql.js';
 import '../uploads/uploads.graphql.js';
 import './recording-media.graphql.js';
@@ -34,6 +34,9 @@ export const RecordingNode = builder.prismaNode('Recording', {
     failedStage: t.expose('failedStage', { type: StageEnum, nullable: true }),
     failedReason: t.exposeString('failedReason', { nullable: true }),
     deleteState: t.expose('deleteState', { type: DeleteStateEnum }),
+    expireAt: t.expose('expireAt', { type: 'DateTime', nullable: true, description: 'When retention soft-deletes it' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
+    hardDeleteAt: t.expose('hardDeleteAt', { type: 'DateTime', nullable: true, description: 'End of the restore window of a deleted recording' }),
     template: t.relation('template', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -76,13 +79,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const DeletedRecordingRef = builder.objectRef<{ id: string; freedBytes: number }>('DeletedRecording').implement({
-  fields: (t) => ({
-    deletedId: t.globalID({ resolve: (d) => ({ type: 'Recording', id: d.id }) }),
-    freedBytes: t.exposeFloat('freedBytes', { description: 'Storage freed by deleting its files' }),
-  }),
-});
-
 builder.mutationFields((t) => ({
   createRecordingFromUpload: t.prismaField({
     type: 'Recording',
@@ -100,13 +96,5 @@ builder.mutationFields((t) => ({
       const recording = await ctx.services.recordings.createFromUpload(viewerOf(ctx).tenantId, staged, { displayName });
       return ctx.db.recording.findUniqueOrThrow({ ...query, where: { id: recording.id } });
     },
-  }),
-  deleteRecording: t.field({
-    type: DeletedRecordingRef,
-    authScopes: { permission: 'canDeleteRecordings' },
-    description: 'Deletes the recording and all of its files.',
-    args: { id: t.arg.globalID({ for: RecordingNode, required: true }) },
-    errors: { types: [NotFoundError] },
-    resolve: (_root, { id }, ctx) => ctx.services.recordings.deleteRecording(viewerOf(ctx).tenantId, id.id),
   }),
 }));

@@ -2,28 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import type { Prisma, PrismaClient, Recording } from '../../generated/prisma/client.js';
 import { forTenant } from '../../lib/db.js';
-import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { usagePeriod, type RecordingAdmission } from '../quotas/quotas.service.js';
 import { expectedFamily, findIntegrityProblems, looksLikeText, MediaToolError, probeMedia, sniffMagic, type MediaInfo } from '../../media/index.js';
 import { recordingFileKey, recordingPrefix, type StorageBackend } from '../storage/storage.js';
 import type { StagedFile } from '../uploads/staged-file.js';
 import { checkUploadName, displayNameFromFile } from './upload-name.js';
 
-/**
- * Quota checks before a recording is created. The plans/quotas module plugs in here
- * (recordings per month, storage per plan, SPEC §3); until then everything is admitted.
- */
-export interface RecordingAdmission {
-  /** Throws QuotaExceededError when the tenant may not add a recording of `sizeBytes`. */
-  admitNewRecording(tenantId: string, sizeBytes: number): Promise<void>;
-}
+export type { RecordingAdmission } from '../quotas/quotas.service.js';
+export { usagePeriod } from '../quotas/quotas.service.js';
 
-export const admitAll: RecordingAdmission = { admitNewRecording: async () => {} };
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Admits every recording (no quotas) and lets it expire after the configured retention. */
+export const admitAll: RecordingAdmission = {
+  admitNewRecording: async (_tx, _tenantId, _sizeBytes, now = new Date()) => ({ expireAt: new Date(now.getTime() + config.retention.days * DAY_MS) }),
+};
+
+/** What deleting a recording has to stop: its pipeline run (wired to PipelineService.cancelIfActive). */
+export interface RecordingLifecycle {
+  cancelActiveRun(tenantId: string, recordingId: string): Promise<void>;
+}
 
 /** JSON columns take plain data; media info and EDLs are plain data already. */
 export const asJson = (value: unknown): Prisma.InputJsonValue => JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
-
-/** YYYYMM of a date in UTC, the period of usage counters. */
-export const usagePeriod = (at = new Date()) => at.getUTCFullYear() * 100 + at.getUTCMonth() + 1;
 
 const fileError = (message: string) => ValidationError.field('file', message);
 
@@ -33,6 +35,8 @@ export class RecordingsService {
     private readonly storage: StorageBackend,
     private readonly admission: RecordingAdmission = admitAll,
     private readonly maxUploadBytes: number = config.uploads.maxBytes,
+    private readonly lifecycle: RecordingLifecycle | null = null,
+    private readonly restoreWindowDays: number = config.retention.restoreWindowDays,
   ) {}
 
   /** Checks an uploaded file completely before anything is stored; returns its probe. */
@@ -64,16 +68,18 @@ export class RecordingsService {
    * A LOCAL recording from an upload: validated, stored as `source.<ext>` under a fresh id, then the row
    * (with probe, checksum and usage) in one transaction. Any failure leaves neither row nor file.
    */
-  async createFromUpload(tenantId: string, file: StagedFile, input: { displayName?: string | null } = {}): Promise<Recording> {
+  async createFromUpload(tenantId: string, file: StagedFile, input: { displayName?: string | null } = {}, now = new Date()): Promise<Recording> {
     const { extension, baseName, info } = await this.validateUpload(file);
-    await this.admission.admitNewRecording(tenantId, file.sizeBytes);
+    const db = forTenant(tenantId, this.prisma);
+    // Refused early so an over-quota upload is not copied to storage first; checked again below.
+    await db.$transaction((tx) => this.admission.admitNewRecording(tx, tenantId, file.sizeBytes, now));
     const id = randomUUID();
     const sourceFileKey = recordingFileKey(tenantId, id, `source.${extension}`);
-    const db = forTenant(tenantId, this.prisma);
     try {
       const { sizeBytes } = await this.storage.putFile(sourceFileKey, file.path ?? '');
-      const period = usagePeriod();
+      const period = usagePeriod(now);
       return await db.$transaction(async (tx) => {
+        const { expireAt } = await this.admission.admitNewRecording(tx, tenantId, sizeBytes, now);
         const recording = await tx.recording.create({
           data: {
             id,
@@ -87,7 +93,8 @@ export class RecordingsService {
             checksumSha256: file.sha256,
             durationSec: info.durationSec,
             mediaInfo: asJson(info),
-            startTime: new Date(),
+            startTime: now,
+            expireAt,
           },
         });
         await tx.tenant.update({ where: { id: tenantId }, data: { storageBytes: { increment: sizeBytes } } });
@@ -105,19 +112,62 @@ export class RecordingsService {
     }
   }
 
-  /** Deletes the row and every file under the recording's folder; storage usage drops by what was freed. */
-  async deleteRecording(tenantId: string, recordingId: string): Promise<{ id: string; freedBytes: number }> {
+  /**
+   * Soft delete: hidden from lists, files kept, restorable until `hardDeleteAt` (the restore window);
+   * its running pipeline is cancelled. Bulk delete and auto-expiry go through here too.
+   */
+  async deleteRecording(tenantId: string, recordingId: string, now = new Date()): Promise<DeletedRecording> {
+    const db = forTenant(tenantId, this.prisma);
+    const recording = await db.recording.findUnique({ where: { id: recordingId }, select: { id: true, deleteState: true, hardDeleteAt: true } });
+    if (!recording || recording.deleteState === 'HARD') throw new NotFoundError('Recording');
+    if (recording.deleteState === 'SOFT') return { id: recordingId, freedBytes: 0, deleteState: 'SOFT', hardDeleteAt: recording.hardDeleteAt };
+    await this.lifecycle?.cancelActiveRun(tenantId, recordingId);
+    const hardDeleteAt = new Date(now.getTime() + this.restoreWindowDays * DAY_MS);
+    const { count } = await db.recording.updateMany({
+      where: { id: recordingId, deleteState: 'ACTIVE' },
+      data: { deleteState: 'SOFT', deletedAt: now, hardDeleteAt, onPause: false },
+    });
+    if (count > 0) await db.usageEvent.create({ data: { tenantId, type: 'RECORDING_DELETED', recordingId, metadata: { deleteState: 'SOFT' } } });
+    return { id: recordingId, freedBytes: 0, deleteState: 'SOFT', hardDeleteAt };
+  }
+
+  /** Undoes a soft delete within the restore window; the recording's retention starts again. */
+  async restoreRecording(tenantId: string, recordingId: string, now = new Date()): Promise<Recording> {
+    const db = forTenant(tenantId, this.prisma);
+    const recording = await db.recording.findUnique({ where: { id: recordingId }, select: { deleteState: true, hardDeleteAt: true } });
+    if (!recording || recording.deleteState === 'HARD') throw new NotFoundError('Recording');
+    if (recording.deleteState === 'ACTIVE') throw new ConflictError('The recording is not deleted');
+    if (recording.hardDeleteAt && recording.hardDeleteAt <= now) throw new ConflictError('The restore window has passed; the recording is being removed');
+    const tenant = await db.tenant.findFirstOrThrow({ select: { plan: { select: { retentionDays: true } } } });
+    const expireAt = new Date(now.getTime() + (tenant.plan?.retentionDays ?? config.retention.days) * DAY_MS);
+    return db.recording.update({ where: { id: recordingId }, data: { deleteState: 'ACTIVE', deletedAt: null, hardDeleteAt: null, expireAt } });
+  }
+
+  /**
+   * Hard delete: every file under the recording's folder, then the row; storage usage drops by
+   * exactly the bytes freed. Used by purgeRecording (tenant admins) and when the restore window ends.
+   */
+  async purgeRecording(tenantId: string, recordingId: string): Promise<DeletedRecording> {
     const db = forTenant(tenantId, this.prisma);
     const recording = await db.recording.findUnique({ where: { id: recordingId }, select: { id: true } });
     if (!recording) throw new NotFoundError('Recording');
+    await this.lifecycle?.cancelActiveRun(tenantId, recordingId);
     const freedBytes = await this.storage.deletePrefix(recordingPrefix(tenantId, recordingId));
     await db.$transaction(async (tx) => {
-      await tx.usageEvent.create({ data: { tenantId, type: 'RECORDING_DELETED', recordingId: null, bytesDelta: BigInt(-freedBytes), metadata: { recordingId } } });
+      await tx.usageEvent.create({ data: { tenantId, type: 'RECORDING_DELETED', recordingId: null, bytesDelta: BigInt(-freedBytes), metadata: { recordingId, deleteState: 'HARD' } } });
       await tx.recording.delete({ where: { id: recordingId } });
       await tx.tenant.update({ where: { id: tenantId }, data: { storageBytes: { decrement: freedBytes } } });
     });
-    return { id: recordingId, freedBytes };
+    return { id: recordingId, freedBytes, deleteState: 'HARD', hardDeleteAt: null };
   }
+}
+
+export interface DeletedRecording {
+  id: string;
+  /** Storage given back: 0 for a soft delete (files are kept until the hard delete). */
+  freedBytes: number;
+  deleteState: 'SOFT' | 'HARD';
+  hardDeleteAt: Date | null;
 }
 
 export function formatBytes(bytes: number): string {

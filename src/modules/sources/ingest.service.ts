@@ -5,7 +5,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PrismaClient, Recording } from '../../generated/prisma/client.js';
 import { forTenant } from '../../lib/db.js';
-import { CredentialError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { CredentialError, NotFoundError, QuotaExceededError, ValidationError } from '../../lib/errors.js';
+import type { QuotaService } from '../quotas/quotas.service.js';
 import type { MediaInfo } from '../../media/index.js';
 import type { DownloadProgress, SourceAdapter, SourceMeta } from '../../platforms/source-adapter.js';
 import { asJson, type RecordingsService } from '../recordings/recordings.service.js';
@@ -30,6 +31,7 @@ export class IngestService {
     private readonly storage: StorageBackend,
     private readonly recordings: RecordingsService,
     private readonly sources: SourcesService,
+    private readonly quotas: Pick<QuotaService, 'assertStorage'> | null = null,
   ) {}
 
   async downloadSource(tenantId: string, recordingId: string, onProgress?: (fraction: number, message?: string) => void): Promise<DownloadedSource> {
@@ -61,6 +63,7 @@ export class IngestService {
     const sourceFileKey = recordingFileKey(tenantId, recordingId, `source.${file.extension}`);
     const { sizeBytes } = await this.storage.putFile(sourceFileKey, file.path);
     const updated = await db.$transaction(async (tx) => {
+      await this.quotas?.assertStorage(tx, tenantId, sizeBytes);
       // Only the first of two racing downloads counts the bytes; the second stored the same file again.
       const { count } = await tx.recording.updateMany({
         where: { id: recordingId, OR: [{ sourceFileKey: null }, { sourceFileKey: { not: sourceFileKey } }] },
@@ -68,6 +71,13 @@ export class IngestService {
       });
       if (count > 0) await tx.tenant.update({ where: { id: tenantId }, data: { storageBytes: { increment: sizeBytes } } });
       return tx.recording.findUniqueOrThrow({ where: { id: recordingId } });
+    }).catch(async (error: unknown) => {
+      // Over the storage quota: nothing of the download is kept (a retry cannot help, the error is a DomainError).
+      if (error instanceof QuotaExceededError) {
+        await this.storage.delete(sourceFileKey).catch(() => undefined);
+        await rm(workDir, { recursive: true, force: true });
+      }
+      throw error;
     });
     await rm(workDir, { recursive: true, force: true });
     onProgress?.(1, 'Downloaded');

@@ -131,7 +131,7 @@ builder.mutationFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
     },
-    errors: { types: [NotFoundError, ConflictError, CredentialError, ServiceUnavailableError] },
+    errors: { types: [NotFoundError, ConflictError, CredentialError, QuotaExceededError, ServiceUnavailableError] },
     resolve: (_root, { id, from, to }, ctx) => unavailableAsTyped(ctx.services.sources.sync(viewerOf(ctx).tenantId, id.id, from, to)),
   }),
   createRecordingFromUrl: t.field({

@@ -130,6 +130,7 @@ export class SourcesService {
       inputSourceId: source.id,
       blank: source.type === 'ZOOM' ? this.options.blank : null,
       unmatchedStatus: 'SKIPPED',
+      admission: this.admission,
     });
     const updated = await db.inputSource.update({ where: { id: source.id }, data: { lastSyncAt: new Date() } });
     return { ...result, source: updated };

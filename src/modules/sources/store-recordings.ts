@@ -3,7 +3,7 @@ import type { RecordingStatus, SourceType } from '../../generated/prisma/enums.j
 import type { TenantDb } from '../../lib/db.js';
 import type { RemoteRecording } from '../../platforms/source-adapter.js';
 import { isUniqueViolation } from '../auth/auth.service.js';
-import { asJson, usagePeriod, type RecordingAdmission } from '../recordings/recordings.service.js';
+import { admitAll, asJson, usagePeriod, type RecordingAdmission } from '../recordings/recordings.service.js';
 import type { TemplateMatchingService } from '../templates/matching.service.js';
 
 // Remote recordings → Recording rows. A known key (or alias) is a duplicate and is left alone, except
@@ -32,7 +32,7 @@ export interface StoreOptions {
   blank: { minDurationSec: number; minSizeBytes: number } | null;
   /** Status of a new row no template takes: SKIPPED for sync, INITIALIZED when asked for explicitly. */
   unmatchedStatus: RecordingStatus;
-  /** Quota check for rows that count as new recordings of the month (explicit URL ingest). */
+  /** Quota check of every new row (recordings of the month, storage); none admits all. */
   admission?: RecordingAdmission;
 }
 
@@ -96,7 +96,6 @@ async function placement(db: TenantDb, matching: TemplateMatchingService, item: 
 
 async function create(db: TenantDb, matching: TemplateMatchingService, item: RemoteRecording, options: StoreOptions): Promise<Recording | null> {
   const place = await placement(db, matching, item, options);
-  await options.admission?.admitNewRecording(options.tenantId, item.sizeBytes ?? 0);
   const data: Prisma.RecordingUncheckedCreateInput = {
     tenantId: options.tenantId,
     inputSourceId: options.inputSourceId,
@@ -109,11 +108,14 @@ async function create(db: TenantDb, matching: TemplateMatchingService, item: Rem
     sizeBytes: item.sizeBytes !== null ? BigInt(item.sizeBytes) : null,
     ...place,
   };
+  const admission = options.admission ?? admitAll;
+  const now = new Date();
   try {
-    if (!options.admission) return await db.recording.create({ data });
-    const period = usagePeriod();
+    const period = usagePeriod(now);
+    // Quota check, row and usage in one transaction under the tenant lock: a refused row leaves nothing.
     return await db.$transaction(async (tx) => {
-      const row = await tx.recording.create({ data });
+      const { expireAt } = await admission.admitNewRecording(tx, options.tenantId, item.sizeBytes ?? 0, now);
+      const row = await tx.recording.create({ data: { ...data, expireAt } });
       await tx.usageCounter.upsert({ where: { tenantId_period: { tenantId: options.tenantId, period } }, create: { tenantId: options.tenantId, period, recordings: 1 }, update: { recordings: { increment: 1 } } });
       await tx.usageEvent.create({ data: { tenantId: options.tenantId, type: 'RECORDING_CREATED', recordingId: row.id } });
       return row;
