@@ -6,6 +6,10 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { JobQueues } from './jobs/queues.js';
 import { createRedis } from './lib/redis.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { AutomationRunner } from './modules/automation/automation-runner.js';
+import { AutomationService } from './modules/automation/automation.service.js';
+import { AutomationSchedulers } from './modules/automation/schedulers.js';
+import { BulkService } from './modules/bulk/bulk.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
 import { CredentialsService } from './modules/credentials/credentials.service.js';
 import { VaultEndpointResolver } from './modules/credentials/ai-endpoints.js';
@@ -69,6 +73,10 @@ export interface Services {
   credentials: CredentialsService;
   oauth: OAuthService;
   publishing: PublishingService;
+  automation: AutomationService;
+  automationRunner: AutomationRunner;
+  automationSchedulers: AutomationSchedulers;
+  bulk: BulkService;
 }
 
 export interface ServiceDeps {
@@ -130,6 +138,10 @@ export function createServices(deps: ServiceDeps): Services {
   // A workspace's own OpenAI-compatible account first, then the platform's settings, then offline.
   const aiEndpoints = deps.aiEndpoints ?? new VaultEndpointResolver(deps.prisma, credentials, new ConfigEndpointResolver());
 
+  const pipeline = new PipelineService(pipelineState, orchestrator, config, quotas, storage);
+  const automationSchedulers = new AutomationSchedulers(queues);
+  const automation = new AutomationService(deps.prisma, automationSchedulers, queues, quotas, config);
+
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -145,7 +157,7 @@ export function createServices(deps: ServiceDeps): Services {
     queues,
     pipelineState,
     orchestrator,
-    pipeline: new PipelineService(pipelineState, orchestrator, config, quotas, storage),
+    pipeline,
     progressHub,
     sources,
     ingest: new IngestService(deps.prisma, storage, recordings, sources),
@@ -155,6 +167,10 @@ export function createServices(deps: ServiceDeps): Services {
     credentials,
     oauth: new OAuthService(deps.prisma, deps.redis, credentials, keyRing, oauth),
     publishing: new PublishingService({ prisma: deps.prisma, redis: deps.redis, storage, credentials, metadata, publishers }),
+    automation,
+    automationRunner: new AutomationRunner(deps.prisma, automation, automationSchedulers, sources, pipeline),
+    automationSchedulers,
+    bulk: new BulkService(deps.prisma, pipeline, recordings),
     async close() {
       await Promise.all([queues.close(), progressHub.close()]);
     },

@@ -15,5 +15,7 @@ import '../modules/sources/sources.graphql.js';
 import '../modules/credentials/credentials.graphql.js';
 import '../modules/credentials/oauth.graphql.js';
 import '../modules/publishing/publishing.graphql.js';
+import '../modules/automation/automation.graphql.js';
+import '../modules/bulk/bulk.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

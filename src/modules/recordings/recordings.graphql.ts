@@ -40,7 +40,7 @@ export const RecordingNode = builder.prismaNode('Recording', {
   }),
 });
 
-const RecordingFilter = builder.inputType('RecordingFilter', {
+export const RecordingFilter = builder.inputType('RecordingFilter', {
   fields: (t) => ({
     search: t.string({ description: 'Case-insensitive substring of the display name' }),
     statuses: t.field({ type: [RecordingStatusEnum] }),
