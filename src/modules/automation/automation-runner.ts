@@ -143,10 +143,9 @@ export class AutomationRunner {
     const current = await db.automationJob.findUnique({ where: { id: job.id }, select: { isActive: true, schedule: true } });
     if (!current) return;
     const schedule = readSchedule(current.schedule);
-    await db.automationJob.update({
-      where: { id: job.id },
-      data: { lastRunAt: at, runCount: { increment: 1 }, nextRunAt: current.isActive && schedule ? nextRunAt(schedule, at) : null },
-    });
+    let next: Date | null = null;
+    if (current.isActive && schedule) next = (await this.schedulers.next(job.id).catch(() => null)) ?? nextRunAt(schedule, at);
+    await db.automationJob.update({ where: { id: job.id }, data: { lastRunAt: at, runCount: { increment: 1 }, nextRunAt: next } });
   }
 
   private async perform(db: TenantDb, tenantId: string, job: AutomationJob, dryRun: boolean): Promise<RunReport> {

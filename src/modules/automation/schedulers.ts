@@ -38,6 +38,12 @@ export class AutomationSchedulers {
     return nextRunAt(schedule);
   }
 
+  /** When BullMQ will fire the job next (it queues the following run as soon as a run starts). */
+  async next(jobId: string): Promise<Date | null> {
+    const scheduler = await this.queue.getJobScheduler(schedulerIdOf(jobId));
+    return scheduler?.next ? new Date(scheduler.next) : null;
+  }
+
   async remove(jobId: string): Promise<void> {
     await this.queue.removeJobScheduler(schedulerIdOf(jobId));
   }
