@@ -15,7 +15,7 @@ let stranger: RegisteredUser;
 const BULK = `mutation($input: BulkRecordingsInput!) { bulkRecordings(input: $input) { ${ERROR_FIELDS} ... on BulkResult { action dryRun matchedCount doneCount skippedCount failedCount outcomes { recordingId displayName status reason pipelineRunId stages { stage runs skipReason } } } } }`;
 
 interface Outcome {
-  recordingId: string;
+  recordingId: string | null;
   displayName: string | null;
   status: string;
   reason: string | null;
@@ -75,8 +75,8 @@ describe('bulk by ids', () => {
     expect(first?.stages.find((s) => s.stage === 'PUBLISH')?.skipReason).toBe('No output presets are configured');
     expect(second?.status).toBe('PLANNED');
     expect(third).toMatchObject({ status: 'SKIPPED', reason: expect.stringMatching(/blank/) });
-    // Another tenant's recording answers like a missing one.
-    expect(fourth).toMatchObject({ recordingId: gid(theirs), status: 'FAILED', reason: 'Recording not found', displayName: null });
+    // Another tenant's recording answers like a missing one, and its id is not echoed.
+    expect(fourth).toMatchObject({ recordingId: null, status: 'FAILED', reason: 'Recording not found', displayName: null });
     expect(await state(owner)).toEqual(before);
   });
 

@@ -25,7 +25,11 @@ const StepPlanRef = builder.objectRef<PlannedStep>('BulkStepPlan').implement({
 
 const OutcomeRef = builder.objectRef<BulkOutcome>('BulkOutcome').implement({
   fields: (t) => ({
-    recordingId: t.globalID({ resolve: (o) => ({ type: 'Recording', id: o.recordingId }) }),
+    recordingId: t.globalID({
+      nullable: true,
+      description: 'Null for an id that names no recording of this workspace (outcomes follow the order of ids)',
+      resolve: (o) => (o.recordingId ? { type: 'Recording', id: o.recordingId } : null),
+    }),
     displayName: t.exposeString('displayName', { nullable: true }),
     status: t.field({ type: OutcomeStatusEnum, resolve: (o) => o.status }),
     reason: t.exposeString('reason', { nullable: true }),

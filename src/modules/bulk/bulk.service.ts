@@ -47,7 +47,8 @@ const STAGES_OF: Record<Exclude<BulkAction, 'PAUSE' | 'DELETE'>, readonly Stage[
 export type BulkOutcomeStatus = 'PLANNED' | 'STARTED' | 'PAUSED' | 'DELETED' | 'SKIPPED' | 'FAILED';
 
 export interface BulkOutcome {
-  recordingId: string;
+  /** Null for an id that names no recording of the workspace (it is not echoed: it may be another tenant's). */
+  recordingId: string | null;
   displayName: string | null;
   status: BulkOutcomeStatus;
   /** Why it was (or would be) skipped, or what failed. */
@@ -91,7 +92,7 @@ export class BulkService {
     const { rows, matchedCount } = await this.select(db, input);
     const outcomes: BulkOutcome[] = [];
     for (const row of rows) {
-      if (typeof row === 'string') outcomes.push(outcome(row, null, 'FAILED', 'Recording not found'));
+      if (typeof row === 'string') outcomes.push(outcome(null, null, 'FAILED', 'Recording not found'));
       else outcomes.push(await this.apply(db, tenantId, row, input, dryRun));
     }
     return { action: input.action, dryRun, matchedCount, outcomes };
@@ -165,6 +166,6 @@ function runOverrides(input: BulkInput): unknown {
   return { ...base, outputConfig: { ...output, presetIds: input.presetIds } };
 }
 
-function outcome(recordingId: string, displayName: string | null, status: BulkOutcomeStatus, reason: string | null): BulkOutcome {
+function outcome(recordingId: string | null, displayName: string | null, status: BulkOutcomeStatus, reason: string | null): BulkOutcome {
   return { recordingId, displayName, status, reason, stages: [], pipelineRunId: null };
 }
