@@ -74,6 +74,7 @@ const envSchema = z
     WORKER_CONCURRENCY_AI: seconds(4),
     WORKER_CONCURRENCY_PUBLISH: seconds(4),
     WORKER_CONCURRENCY_MAINTENANCE: seconds(1),
+    WORKER_CONCURRENCY_AUTOMATION: seconds(1),
     /**
      * Per-stage retry policy as `stage=attempts:backoffMs` pairs, e.g. `download=4:600000,trim=3:180000`;
      * stages not named keep the defaults of inventory §2.2 (see pipelineRetry below).
@@ -299,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         ai: e.WORKER_CONCURRENCY_AI,
         publish: e.WORKER_CONCURRENCY_PUBLISH,
         maintenance: e.WORKER_CONCURRENCY_MAINTENANCE,
+        automation: e.WORKER_CONCURRENCY_AUTOMATION,
       },
     },
     auth: {

@@ -7,6 +7,10 @@ import { JobQueues } from './jobs/queues.js';
 import { forTenant } from './lib/db.js';
 import { createRedis } from './lib/redis.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { AutomationRunner } from './modules/automation/automation-runner.js';
+import { AutomationService } from './modules/automation/automation.service.js';
+import { AutomationSchedulers } from './modules/automation/schedulers.js';
+import { BulkService } from './modules/bulk/bulk.service.js';
 import { LoginThrottle, type LoginThrottleLimits } from './modules/auth/login-throttle.js';
 import { CredentialsService } from './modules/credentials/credentials.service.js';
 import { VaultEndpointResolver } from './modules/credentials/ai-endpoints.js';
@@ -84,6 +88,10 @@ export interface Services {
   retention: RetentionService;
   admin: AdminService;
   plans: PlansService;
+  automation: AutomationService;
+  automationRunner: AutomationRunner;
+  automationSchedulers: AutomationSchedulers;
+  bulk: BulkService;
 }
 
 export interface ServiceDeps {
@@ -152,6 +160,9 @@ export function createServices(deps: ServiceDeps): Services {
   // A workspace's own OpenAI-compatible account first, then the platform's settings, then offline.
   const aiEndpoints = deps.aiEndpoints ?? new VaultEndpointResolver(deps.prisma, credentials, new ConfigEndpointResolver());
 
+  const automationSchedulers = new AutomationSchedulers(queues);
+  const automation = new AutomationService(deps.prisma, automationSchedulers, queues, quotas, config);
+
   return {
     auth: new AuthService(deps.prisma, new LoginThrottle(deps.redis, deps.loginThrottle), storage),
     tenants: new TenantsService(deps.prisma),
@@ -183,6 +194,10 @@ export function createServices(deps: ServiceDeps): Services {
     thumbnails,
     sharing: new SharingService(deps.prisma, storage, metadata),
     exports: new ExportsService(deps.prisma, storage),
+    automation,
+    automationRunner: new AutomationRunner(deps.prisma, automation, automationSchedulers, sources, pipeline),
+    automationSchedulers,
+    bulk: new BulkService(deps.prisma, pipeline, recordings),
     async close() {
       await Promise.all([queues.close(), progressHub.close()]);
     },

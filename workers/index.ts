@@ -11,6 +11,8 @@ const services = createServices({ prisma, redis });
 const runtime = await startWorkers({ prisma, services });
 const queues = new JobQueues();
 await queues.installSchedules();
+// Automation jobs changed while no worker ran (or Redis lost its keys) get their schedulers back.
+await services.automationSchedulers.reconcile(prisma);
 logger.info({ queues: runtime.workers.map((w) => w.name) }, 'workers ready');
 
 let stopping = false;

@@ -22,5 +22,7 @@ import '../modules/publishing/publishing.graphql.js';
 import '../modules/thumbnails/thumbnails.graphql.js';
 import '../modules/sharing/sharing.graphql.js';
 import '../modules/exports/exports.graphql.js';
+import '../modules/automation/automation.graphql.js';
+import '../modules/bulk/bulk.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

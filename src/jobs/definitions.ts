@@ -3,7 +3,7 @@
 // worker start-up, so a job without a handler (or a handler without a job) stops the process.
 import { config } from '../config.js';
 
-export const QUEUE_NAMES = ['ingest', 'media', 'ai', 'publish', 'maintenance'] as const;
+export const QUEUE_NAMES = ['ingest', 'media', 'ai', 'publish', 'maintenance', 'automation'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobDefinition {
@@ -24,6 +24,13 @@ export interface StageJobData {
   targetId?: string;
 }
 
+export interface AutomationRunJobData {
+  tenantId: string;
+  automationJobId: string;
+  /** Manual runs: the AutomationRun row created when the run was asked for. */
+  runId?: string;
+}
+
 /** Payload type of each job. */
 export interface JobPayloads {
   'pipeline.download': StageJobData;
@@ -33,7 +40,10 @@ export interface JobPayloads {
   'pipeline.subtitles': StageJobData;
   'pipeline.poster': StageJobData;
   'pipeline.publish': StageJobData;
+  /** An automation job's run: fired by its job scheduler, or queued by a manual run (with its run row). */
+  'automation.run': AutomationRunJobData;
   'maintenance.purge-sessions': Record<string, never>;
+  'maintenance.reconcile-automation': Record<string, never>;
   'maintenance.reconcile-runs': Record<string, never>;
   'maintenance.purge-exports': Record<string, never>;
   'maintenance.expire-recordings': Record<string, never>;
@@ -52,6 +62,9 @@ export const JOBS: Record<JobName, JobDefinition> = {
   'pipeline.topics': { queue: 'ai', ...retry.TOPICS },
   'pipeline.subtitles': { queue: 'ai', ...retry.SUBTITLES },
   'pipeline.publish': { queue: 'publish', ...retry.PUBLISH },
+  // A failed run is recorded in its AutomationRun row; the next scheduled run is the retry.
+  'automation.run': { queue: 'automation', attempts: 1, backoffMs: 60_000 },
+  'maintenance.reconcile-automation': { queue: 'maintenance', attempts: 1, backoffMs: 60_000, schedule: '*/15 * * * *' },
   'maintenance.purge-sessions': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '0 3 * * *' },
   'maintenance.reconcile-runs': { queue: 'maintenance', attempts: 1, backoffMs: 60_000, schedule: '*/5 * * * *' },
   'maintenance.purge-exports': { queue: 'maintenance', attempts: 2, backoffMs: 300_000, schedule: '40 * * * *' },

@@ -26,6 +26,16 @@ export const jobHandlers: JobHandlers = {
   'pipeline.subtitles': (job, { stages, log }) => stages.run(job, 'SUBTITLES', log),
   'pipeline.poster': (job, { stages, log }) => stages.run(job, 'POSTER', log),
   'pipeline.publish': (job, { stages, log }) => stages.runPublish(job, log),
+  'automation.run': async (job, { services, log }) => {
+    const result = await services.automationRunner.execute(job.data);
+    log.info({ automationJobId: job.data.automationJobId, ...result }, 'automation run finished');
+    return result;
+  },
+  'maintenance.reconcile-automation': async (_job, { prisma, services, log }) => {
+    const result = await services.automationSchedulers.reconcile(prisma);
+    if (result.removed > 0) log.info(result, 'reconciled automation schedulers');
+    return result;
+  },
   'maintenance.reconcile-runs': async (_job, { prisma, services, log }) => {
     const result = await reconcileRuns(prisma, services.orchestrator);
     if (result.advanced > 0) log.info(result, 'reconciled pipeline runs');

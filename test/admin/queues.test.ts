@@ -21,7 +21,7 @@ describe('job queues (platform admins)', () => {
   it('lists every queue with its counts', async () => {
     const res = await app.gql<{ jobQueues: Array<{ name: string; isPaused: boolean; counts: Record<string, number> }> }>(QUEUES, {}, admin.accessToken);
     expect(res.errors).toBeUndefined();
-    expect(res.data?.jobQueues.map((q) => q.name)).toEqual(['ingest', 'media', 'ai', 'publish', 'maintenance']);
+    expect(res.data?.jobQueues.map((q) => q.name)).toEqual(['ingest', 'media', 'ai', 'publish', 'maintenance', 'automation']);
     for (const queue of res.data!.jobQueues) expect(Object.values(queue.counts).every((n) => Number.isInteger(n) && n >= 0)).toBe(true);
   });
 
@@ -62,6 +62,6 @@ describe('queue dashboard (bull-board) at /admin/queues', () => {
     const api = await fetch(`${base()}/api/queues`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: Array<{ name: string }> };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['ai', 'ingest', 'maintenance', 'media', 'publish']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['ai', 'automation', 'ingest', 'maintenance', 'media', 'publish']);
   });
 });

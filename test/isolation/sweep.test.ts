@@ -140,7 +140,7 @@ async function harvestGlobalIds(tokens: string[], pools: ValuePools): Promise<st
 }
 
 describe('tenant isolation sweep', () => {
-  it("runs every root field as tenant B against tenant A's ids; nothing of A is read or changed", { timeout: 600_000 }, async () => {
+  it("runs every root field as tenant B against tenant A's ids; nothing of A is read or changed", { timeout: 1_200_000 }, async () => {
     const a = await setUpTenantA(app);
     const preliminary = await snapshotOf(a);
     for (const model of tenantOwnedModels) {

@@ -124,7 +124,8 @@ export class ConfigService {
     return db.recording.update({ where: { id: recording.id }, data: { configOverrides: {} } });
   }
 
-  private async validateOverrides(db: TenantDb, value: unknown, prefix: string): Promise<Partial<ConfigSections>> {
+  /** Checks per-request overrides (`{ processingConfig?, metadataConfig?, outputConfig? }`) as a run would. */
+  async validateOverrides(db: TenantDb, value: unknown, prefix: string): Promise<Partial<ConfigSections>> {
     const shape = configOverridesSchema.safeParse(value ?? {});
     if (!shape.success) throw new ValidationError('The overrides are invalid', issuesOf(shape.error, prefix));
     return this.validateSections(db, shape.data, prefix);

@@ -11,7 +11,7 @@ import type { PipelineEvent } from './events.js';
 import type { PipelineOrchestrator } from './orchestrator.js';
 import type { PipelineState } from './pipeline-state.js';
 import { TRANSCRIPT_FILE } from '../transcripts/transcript-store.js';
-import { planSteps, runnableStages, STAGES } from './stages.js';
+import { planSteps, runnableStages, STAGES, type PlannedStep } from './stages.js';
 
 export const ACTIVE_RUN_STATUSES = ['QUEUED', 'RUNNING', 'PAUSED'] as const;
 
@@ -41,7 +41,12 @@ export class PipelineService {
     private readonly storage: StorageBackend,
   ) {}
 
-  async start(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions = {}): Promise<PipelineRun> {
+  /** What `start` would do, doing nothing: the same refusals (thrown the same way) and the step plan. */
+  async preview(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions = {}): Promise<PlannedStep[]> {
+    return (await this.prepare(db, tenantId, recordingId, options)).plan;
+  }
+
+  private async prepare(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions) {
     const recording = await this.config.findRecording(db, recordingId);
     if (recording.deleteState !== 'ACTIVE') throw new ConflictError('The recording is deleted; restore it first');
     if (recording.status === 'EXPIRED') throw new ConflictError('The recording has expired');
@@ -63,6 +68,11 @@ export class PipelineService {
       },
       options.stages ?? undefined,
     );
+    return { resolved, plan };
+  }
+
+  async start(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions = {}): Promise<PipelineRun> {
+    const { resolved, plan } = await this.prepare(db, tenantId, recordingId, options);
     const runConfig = { processing: resolved.processingConfig, output: resolved.outputConfig, metadata: resolved.metadataConfig };
 
     let started: { run: PipelineRun; recordingStatus: Recording['status'] };
