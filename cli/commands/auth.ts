@@ -36,8 +36,8 @@ export function authCommands(program: Command, globals: () => GlobalOptions): vo
     .option('--password-stdin', 'read the password from standard input (else LEAP_PASSWORD, else a prompt)')
     .action(async (options: { email?: string; passwordStdin?: boolean }) => {
       const api = await resolveApi(globals().api);
-      const email = options.email ?? process.env.LEAP_EMAIL ?? (await prompt('Email: '));
-      const password = options.passwordStdin ? await readStdin() : (process.env.LEAP_PASSWORD ?? (await prompt('Password: ', true)));
+      const email = options.email || process.env.LEAP_EMAIL || (await prompt('Email: '));
+      const password = options.passwordStdin ? await readStdin() : (process.env.LEAP_PASSWORD || (await prompt('Password: ', true)));
       const { login } = await anonymousClient(api).request(LoginDocument, { input: { email, password } });
       const tokens = unwrap(login, 'AuthPayload');
       await writeSession(api, toStored(tokens));
