@@ -52,9 +52,10 @@ export function describeError(error: unknown, api: string | null): { line: strin
     if (error.code === 'UNAUTHENTICATED') return { line: `not logged in or the session ended: run \`leap login\` (${error.message})${where}`, exitCode: EXIT.auth };
     return { line: `${error.code ?? `HTTP ${error.status}`}: ${error.message}${where}`, exitCode: EXIT.failed };
   }
-  const cause = (error as { cause?: { code?: string } } | null)?.cause;
-  if (error instanceof TypeError && cause?.code && ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'EAI_AGAIN'].includes(cause.code)) {
-    return { line: `cannot reach the LEAP API at ${api ?? '?'} (${cause.code}); set --api or LEAP_API_URL`, exitCode: EXIT.failed };
+  // fetch() failing before any answer: refused, unknown host, reset, TLS …
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    const cause = error.cause as { code?: string; message?: string } | undefined;
+    return { line: `cannot reach the LEAP API at ${api ?? '?'} (${cause?.code ?? cause?.message ?? 'no answer'}); set --api or LEAP_API_URL`, exitCode: EXIT.failed };
   }
   return { line: error instanceof Error ? error.message : String(error), exitCode: EXIT.failed };
 }

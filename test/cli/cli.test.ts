@@ -1,4 +1,5 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../../src/lib/db.js';
@@ -32,6 +33,15 @@ const json = <T>(result: CliResult): T => {
 const sessionFile = () => path.join(cli.configHome, 'leap', 'session.json');
 const storedSession = async () => (JSON.parse(await readFile(sessionFile(), 'utf8')) as { sessions: Record<string, { accessToken: string; accessTokenExpiresAt: string; refreshToken: string }> }).sessions[fixture.app.url]!;
 
+/** A port nothing listens on (taken from the OS, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** SubRip blocks: index, `hh:mm:ss,mmm --> hh:mm:ss,mmm`, text. */
 function parseSrt(text: string): Array<{ start: string; end: string; text: string }> {
   return text.trim().split(/\r?\n\r?\n/).map((block) => {
@@ -43,7 +53,8 @@ function parseSrt(text: string): Array<{ start: string; end: string; text: strin
   });
 }
 
-describe('leap CLI', () => {
+// Each CLI start compiles TypeScript through tsx: seconds apiece on a busy machine.
+describe('leap CLI', { timeout: 120_000 }, () => {
   it('refuses a wrong password with one clear line and exit code 1, and stores nothing', async () => {
     const result = await cli.run(['login', '--email', fixture.owner.email, '--password-stdin'], { stdin: 'not the password\n' });
     expect(result.code).toBe(1);
@@ -166,8 +177,9 @@ describe('leap CLI', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
 
-    const down = await cli.run(['login', '--email', fixture.owner.email, '--password-stdin'], { stdin: 'x\n', env: { LEAP_API_URL: 'http://127.0.0.1:9/graphql' } });
-    expect(down.stderr).toBe('leap: cannot reach the LEAP API at http://127.0.0.1:9/graphql (ECONNREFUSED); set --api or LEAP_API_URL\n');
+    const closed = await closedPort();
+    const down = await cli.run(['login', '--email', fixture.owner.email, '--password-stdin'], { stdin: 'x\n', env: { LEAP_API_URL: `http://127.0.0.1:${closed}/graphql` } });
+    expect(down.stderr).toBe(`leap: cannot reach the LEAP API at http://127.0.0.1:${closed}/graphql (ECONNREFUSED); set --api or LEAP_API_URL\n`);
     expect(down.code).toBe(1);
   });
 
