@@ -77,7 +77,19 @@ function operationLabels(args: ExecutionArgs): { operation_name: string; operati
   const operation = args.document.definitions.find(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName),
   );
-  return { operation_name: args.operationName ?? operation?.name?.value ?? 'anonymous', operation_type: operation?.operation ?? 'unknown' };
+  return { operation_name: boundedOperationName(args.operationName ?? operation?.name?.value), operation_type: operation?.operation ?? 'unknown' };
+}
+
+/** Clients name their operations, so the label is capped: past this many names, new ones count as "other". */
+const MAX_OPERATION_NAMES = 500;
+const operationNames = new Set<string>();
+
+function boundedOperationName(name: string | undefined): string {
+  if (!name) return 'anonymous';
+  if (operationNames.has(name)) return name;
+  if (operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+  operationNames.add(name);
+  return name;
 }
 
 function countErrors(labels: { operation_name: string; operation_type: string }, errors: readonly GraphQLError[], started: number): void {
