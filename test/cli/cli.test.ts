@@ -156,6 +156,16 @@ describe('leap CLI', { timeout: 120_000 }, () => {
     expect(row.matchingRules).toMatchObject({ keywords: ['physics', 'mechanics'] });
   });
 
+  it('creates an output preset from YAML and updates it by name', async () => {
+    const file = path.join(cli.configHome, 'preset.yaml');
+    await writeFile(file, 'name: Archive\nplatform: S3_EXPORT\ndescription: first\n');
+    expect((await leap('presets', 'apply', file)).stdout).toMatch(/^created preset "Archive" \(\S+\)$/m);
+    await writeFile(file, 'name: Archive\nplatform: S3_EXPORT\ndescription: second\n');
+    expect((await leap('presets', 'apply', file)).stdout).toMatch(/^updated preset "Archive"/m);
+    const presets = json<Array<{ name: string; platform: string; description: string | null }>>(await leap('presets', 'list', '--json'));
+    expect(presets.filter((p) => p.name === 'Archive')).toEqual([{ id: expect.any(String), name: 'Archive', platform: 'S3_EXPORT', isActive: true, description: 'second' }]);
+  });
+
   it('answers bad input with one clear line and a distinct exit code', async () => {
     const file = path.join(cli.configHome, 'bad.yaml');
     await writeFile(file, 'name: Broken\nmatchingRules:\n  patterns: ["(unclosed"]\n');
@@ -181,6 +191,18 @@ describe('leap CLI', { timeout: 120_000 }, () => {
     const down = await cli.run(['login', '--email', fixture.owner.email, '--password-stdin'], { stdin: 'x\n', env: { LEAP_API_URL: `http://127.0.0.1:${closed}/graphql` } });
     expect(down.stderr).toBe(`leap: cannot reach the LEAP API at http://127.0.0.1:${closed}/graphql (ECONNREFUSED); set --api or LEAP_API_URL\n`);
     expect(down.code).toBe(1);
+  });
+
+  it('switches workspace: new tokens are stored and later commands work in it', async () => {
+    const created = await fixture.app.gql<{ createTenant: { id: string } }>('mutation { createTenant(name: "CLI second") { id } }', {}, (await storedSession()).accessToken);
+    const secondId = created.data!.createTenant.id;
+    const switched = await leap('tenants', 'switch', 'CLI second');
+    expect(switched.stdout).toBe(`now working in "CLI second" (${secondId})\n`);
+    expect(json<{ tenant: { id: string } }>(await leap('whoami', '--json')).tenant.id).toBe(secondId);
+    expect(json<unknown[]>(await leap('recordings', 'list', '--json'))).toEqual([]);
+    const unknown = await leap('tenants', 'switch', 'No such workspace');
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/^leap: NotFoundError NOT_FOUND: no workspace "No such workspace"/);
   });
 
   it('logs out: the session ends on the server and is forgotten here', async () => {
