@@ -32,6 +32,8 @@ export default defineConfig({
       RATE_LIMIT_PER_MINUTE: '100000',
       RATE_LIMIT_PER_HOUR: '1000000',
       LOGIN_MAX_FAILURES_PER_IP: '100000',
+      // Worker processes started by tests serve /metrics on a free port (logged in "workers ready").
+      WORKER_METRICS_PORT: '0',
     },
   },
 });

@@ -22,6 +22,7 @@ import { schema } from './graphql/schema.js';
 import { forTenant } from './lib/db.js';
 import { AuthenticationError } from './lib/errors.js';
 import { logger } from './lib/logger.js';
+import { exposeQueueDepth, serveMetrics, timeRequest } from './lib/metrics.js';
 import { hasPermission, resolveViewer, type Viewer } from './modules/auth/viewer.js';
 import { handleOAuthCallback } from './modules/credentials/oauth-callback.js';
 import { OAUTH_CALLBACK_PATH } from './modules/credentials/oauth.service.js';
@@ -126,9 +127,13 @@ export async function startApp(deps: AppDeps, port = config.http.port, host = co
   const fileSigner = FileUrlSigner.fromConfig();
   const dashboard = queueDashboard(deps.prisma, deps.services.queues);
 
+  const hideQueueDepth = exposeQueueDepth(deps.services.queues);
+
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
+    timeRequest(req, res, yoga.graphqlEndpoint);
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/metrics') return void serveMetrics(req, res);
     if (path === DASHBOARD_ROUTE || path?.startsWith(`${DASHBOARD_ROUTE}/`)) return dashboard(req, res);
     if (path?.startsWith(FILES_ROUTE)) {
       void serveSignedFile(req, res, deps.services.storage, fileSigner).catch((error: unknown) => failRequest(res, error));
@@ -191,6 +196,7 @@ export async function startApp(deps: AppDeps, port = config.http.port, host = co
     url: `http://${base}`,
     wsUrl: `ws://${base}`,
     async close() {
+      hideQueueDepth();
       for (const client of wss.clients) client.terminate();
       await new Promise((resolve) => wss.close(resolve));
       await new Promise((resolve) => server.close(resolve));

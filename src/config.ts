@@ -80,6 +80,11 @@ const envSchema = z
      * stages not named keep the defaults of inventory §2.2 (see pipelineRetry below).
      */
     PIPELINE_RETRY: z.string().default(''),
+    /** Each worker process serves its own Prometheus /metrics here (0: any free port, logged at start). */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+    /** When set, /metrics (API and workers) wants `Authorization: Bearer <token>`. */
+    METRICS_TOKEN: z.string().min(16).optional(),
     /** A worker that stops renewing a job's lock for this long is taken as dead; its job is run again. */
     WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     /** How often workers look for such stalled jobs. */
@@ -291,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       x264Crf: e.MEDIA_X264_CRF,
     },
     pipeline: { retry: pipelineRetry(e.PIPELINE_RETRY) },
+    metrics: { workerPort: e.WORKER_METRICS_PORT, workerHost: e.WORKER_METRICS_HOST, token: e.METRICS_TOKEN ?? null },
     workers: {
       lockDurationMs: e.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,

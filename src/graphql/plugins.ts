@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PothosValidationError } from '@pothos/core';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
 import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { config } from '../config.js';
 import { DomainError, RateLimitedError } from '../lib/errors.js';
+import { graphqlErrors, graphqlOperationDuration } from '../lib/metrics.js';
 import { redisKey } from '../lib/redis.js';
 import type { Context } from './context.js';
 
@@ -72,9 +73,50 @@ export function useRateLimit(redis: Redis, limits: RateLimits = config.rateLimit
   };
 }
 
-/** One JSON log line per operation, and the full story of every unexpected error. */
+function operationLabels(args: ExecutionArgs): { operation_name: string; operation_type: string } {
+  const operation = args.document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName),
+  );
+  return { operation_name: boundedOperationName(args.operationName ?? operation?.name?.value), operation_type: operation?.operation ?? 'unknown' };
+}
+
+/** Clients name their operations, so the label is capped: past this many names, new ones count as "other". */
+const MAX_OPERATION_NAMES = 500;
+const operationNames = new Set<string>();
+
+function boundedOperationName(name: string | undefined): string {
+  if (!name) return 'anonymous';
+  if (operationNames.has(name)) return name;
+  if (operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+  operationNames.add(name);
+  return name;
+}
+
+function countErrors(labels: { operation_name: string; operation_type: string }, errors: readonly GraphQLError[], started: number): void {
+  for (const error of errors) {
+    const code = error.extensions?.code ?? (error.originalError instanceof DomainError ? error.originalError.code : 'INTERNAL_SERVER_ERROR');
+    graphqlErrors.inc({ ...labels, code: String(code) });
+  }
+  graphqlOperationDuration.observe({ ...labels, outcome: errors.length ? 'error' : 'ok' }, (performance.now() - started) / 1000);
+}
+
+/**
+ * One JSON log line and one metrics sample per operation, and the full story of every unexpected
+ * error. A subscription is measured up to its first answer (the snapshot or a refusal).
+ */
 export function useOperationLog(): Plugin<Context> {
   return {
+    onSubscribe({ args }) {
+      const started = performance.now();
+      return {
+        onSubscribeResult({ result }) {
+          countErrors(operationLabels(args), Symbol.asyncIterator in result ? [] : (result.errors ?? []), started);
+        },
+        onSubscribeError({ error }) {
+          countErrors(operationLabels(args), [error instanceof GraphQLError ? error : new GraphQLError(String(error))], started);
+        },
+      };
+    },
     onExecute({ args }) {
       const started = performance.now();
       const ctx = args.contextValue;
@@ -82,6 +124,7 @@ export function useOperationLog(): Plugin<Context> {
         onExecuteDone({ result }) {
           if (Symbol.asyncIterator in result) return; // subscriptions log per event elsewhere
           const errors = result.errors ?? [];
+          countErrors(operationLabels(args), errors, started);
           for (const error of errors) {
             const original = error.originalError;
             if (original && !(original instanceof GraphQLError) && !(original instanceof DomainError)) {

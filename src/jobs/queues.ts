@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { config } from '../config.js';
 import { logger } from '../lib/logger.js';
+import { QUEUE_STATES } from '../lib/metrics.js';
 import { createRedis } from '../lib/redis.js';
 import { JOBS, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './definitions.js';
 
@@ -34,6 +35,11 @@ export class JobQueues {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** Jobs per state of every queue (for `leap_queue_jobs`, read at scrape time). */
+  async depths(): Promise<Array<{ queue: string; counts: Record<string, number> }>> {
+    return Promise.all(QUEUE_NAMES.map(async (queue) => ({ queue, counts: await this.queue(queue).getJobCounts(...QUEUE_STATES) })));
   }
 
   queueOf(name: JobName): QueueName {

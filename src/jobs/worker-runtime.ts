@@ -8,6 +8,17 @@ import { assertHandlersComplete, jobHandlers, type JobHandler, type JobHandlers 
 import { BULL_PREFIX, bullConnection } from './queues.js';
 import { StageRunner } from '../modules/pipeline/stage-runner.js';
 
+/** The ids a job's payload carries (pipeline jobs: tenant, run, recording, target), for its log lines. */
+function jobLogContext(data: unknown): Record<string, string> {
+  if (typeof data !== 'object' || data === null) return {};
+  const context: Record<string, string> = {};
+  for (const key of ['tenantId', 'runId', 'recordingId', 'targetId'] as const) {
+    const value = (data as Record<string, unknown>)[key];
+    if (typeof value === 'string') context[key] = value;
+  }
+  return context;
+}
+
 export interface WorkerRuntime {
   workers: Worker[];
   close(): Promise<void>;
@@ -32,7 +43,7 @@ export async function startWorkers(
         queue,
         async (job: Job) => {
           if (!isJobName(job.name)) throw new Error(`no handler for job "${job.name}" on queue ${queue}`);
-          const log = logger.child({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
+          const log = logger.child({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, ...jobLogContext(job.data) });
           const handler = handlers[job.name] as JobHandler<JobName>;
           return handler(job, { ...deps, stages, log });
         },
@@ -49,10 +60,10 @@ export async function startWorkers(
   );
   for (const worker of workers) {
     worker.on('completed', (job) =>
-      logger.info({ queue: worker.name, job: job.name, jobId: job.id, ms: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : null }, 'job done'),
+      logger.info({ queue: worker.name, job: job.name, jobId: job.id, ...jobLogContext(job.data), ms: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : null }, 'job done'),
     );
     worker.on('failed', (job, error) =>
-      logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error }, 'job failed'),
+      logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, ...jobLogContext(job?.data), err: error }, 'job failed'),
     );
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
   }

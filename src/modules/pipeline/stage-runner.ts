@@ -3,6 +3,7 @@ import type { Stage } from '../../generated/prisma/enums.js';
 import type { StageJobData } from '../../jobs/definitions.js';
 import { DomainError, errorText } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { recordStage } from '../../lib/metrics.js';
 import { asJson } from '../recordings/recordings.service.js';
 import type { PipelineOrchestrator } from './orchestrator.js';
 import type { PipelineState } from './pipeline-state.js';
@@ -54,7 +55,15 @@ export class StageRunner {
     if (job.data.targetId) return this.publish.publishOne(job, job.data.targetId, log);
     const guard = await this.guard(job, 'PUBLISH');
     if ('ignored' in guard) return guard;
-    return this.publish.fanOut(job, guard.config);
+    const startedAt = performance.now();
+    try {
+      const result = await this.publish.fanOut(job, guard.config);
+      recordStage('PUBLISH', 'completed', (performance.now() - startedAt) / 1000);
+      return result;
+    } catch (error) {
+      recordStage('PUBLISH', 'failed', (performance.now() - startedAt) / 1000);
+      throw error;
+    }
   }
 
   async run(job: Job<StageJobData>, stage: Exclude<Stage, 'PUBLISH'>, log: Logger): Promise<unknown> {
@@ -77,12 +86,15 @@ export class StageRunner {
     if (!started) return { ignored: 'step no longer pending' };
 
     const reporter = new ProgressReporter(this.state, { tenantId, runId, stage });
+    const startedAt = performance.now();
+    const elapsed = () => (performance.now() - startedAt) / 1000;
     let outcome: StageOutcome;
     try {
       outcome = await STAGE_WORK[stage]({ tenantId, runId, recordingId, config, report: reporter.report }, this.services);
     } catch (error) {
       await reporter.close();
       const final = error instanceof DomainError || attempt >= maxAttempts;
+      recordStage(stage, final ? 'failed' : 'retried', elapsed());
       log.warn({ err: error, stage, attempt, maxAttempts, final }, 'stage failed');
       if (!final) {
         await this.state.updateStep(tenantId, runId, stage, { message: `Attempt ${attempt} failed, retrying: ${errorText(error, 300)}` }, { progressOnly: true });
@@ -93,6 +105,7 @@ export class StageRunner {
       throw error instanceof DomainError ? new UnrecoverableError(errorText(error)) : error;
     }
     await reporter.close();
+    recordStage(stage, 'skipReason' in outcome ? 'skipped' : 'completed', elapsed());
 
     const finishedAt = new Date();
     if ('skipReason' in outcome) {
