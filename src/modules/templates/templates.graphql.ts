@@ -26,7 +26,9 @@ export const TemplateNode = builder.prismaNode('Template', {
       description: 'The presets named in outputConfig.presetIds, in that order',
       resolve: async (query, template, _args, ctx) => {
         const ids = presetIdsOf(template.outputConfig);
-        const presets = ids.length ? await ctx.db.outputPreset.findMany({ ...query, where: { id: { in: ids } } }) : [];
+        // Built before the check so Pothos sees its selection used even when there is nothing to read.
+        const args = { ...query, where: { id: { in: ids } } };
+        const presets = ids.length ? await ctx.db.outputPreset.findMany(args) : [];
         return ids.flatMap((id) => presets.filter((preset) => preset.id === id));
       },
     }),
