@@ -110,7 +110,7 @@ describe('bulk by ids', () => {
     expect(await prisma.pipelineRun.count({ where: { recordingId: withFile.id } })).toBe(0);
   });
 
-  it('deletes: the dry run keeps everything, the real one deletes each recording', async () => {
+  it('deletes: the dry run keeps everything, the real one soft-deletes each recording', async () => {
     const a = await course(owner, 'Trash 1');
     const b = await course(owner, 'Trash 2');
     const before = await state(owner);
@@ -120,7 +120,8 @@ describe('bulk by ids', () => {
     const done = await bulk({ ids: [gid(a), gid(b), gid(a)], action: 'DELETE' });
     // Ids are taken once.
     expect(done.outcomes.map((o) => o.status)).toEqual(['DELETED', 'DELETED']);
-    expect(await prisma.recording.count({ where: { id: { in: [a.id, b.id] } } })).toBe(0);
+    // Deleting is the soft delete of deleteRecording: restorable within the window, hidden from lists.
+    expect(await prisma.recording.count({ where: { id: { in: [a.id, b.id] }, deleteState: 'SOFT', hardDeleteAt: { not: null } } })).toBe(2);
   });
 });
 

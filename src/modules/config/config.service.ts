@@ -45,6 +45,8 @@ export interface ResolvedConfig {
 
 export interface ResolveRequest {
   recordingId?: string | null;
+  /** The recording's row when the caller has just read it (saves reading it again). */
+  recording?: Recording;
   /**
    * With a recording: a runtime template applied above its bound template for this resolution
    * (a pipeline run). Without one: the template to preview as if a recording were bound to it.
@@ -65,10 +67,13 @@ const sectionSchemas = {
 export class ConfigService {
   /** The effective configuration of a recording (or of a template preview) with every layer. */
   async resolve(db: TenantDb, request: ResolveRequest): Promise<ResolvedConfig> {
-    const recording = request.recordingId ? await this.findRecording(db, request.recordingId) : null;
+    const recording = request.recording ?? (request.recordingId ? await this.findRecording(db, request.recordingId) : null);
     const chosen = request.templateId ? await this.findTemplate(db, request.templateId) : null;
-    const defaultTemplate = await db.template.findFirst({ where: { isDefault: true } });
-    const bound = recording ? (recording.templateId ? await db.template.findUnique({ where: { id: recording.templateId } }) : null) : chosen;
+    // The Default template and the recording's bound one in one read.
+    const boundId = recording?.templateId ?? null;
+    const templates = await db.template.findMany({ where: { OR: [{ isDefault: true }, ...(boundId ? [{ id: boundId }] : [])] } });
+    const defaultTemplate = templates.find((t) => t.isDefault) ?? null;
+    const bound = recording ? (templates.find((t) => t.id === boundId) ?? null) : chosen;
     if (recording && chosen?.isDefault) {
       throw ValidationError.field('templateId', 'The Default template is always applied; choose another template to run with');
     }

@@ -117,8 +117,8 @@ export class PipelineState {
     return event;
   }
 
-  /** Re-derives the recording's status from its latest run and targets, inside the caller's transaction. */
-  async refreshRecording(tx: Tx, recordingId: string, failure?: FailureFlags): Promise<RecordingStatus> {
+  /** Re-derives the recording's status from its latest run and targets (writing `also` in the same update), inside the caller's transaction. */
+  async refreshRecording(tx: Tx, recordingId: string, failure?: FailureFlags, also: Prisma.RecordingUpdateInput = {}): Promise<RecordingStatus> {
     const recording = await tx.recording.findUniqueOrThrow({
       where: { id: recordingId },
       select: {
@@ -145,7 +145,7 @@ export class PipelineState {
         ? { failed: true, failedAt: new Date(), failedStage: failure.stage, failedReason: errorText(failure.reason) }
         : { failed: false, failedAt: null, failedStage: null, failedReason: null }
       : {};
-    await tx.recording.update({ where: { id: recordingId }, data: { status, ...flags } });
+    await tx.recording.update({ where: { id: recordingId }, data: { ...also, status, ...flags } });
     return status;
   }
 

@@ -4,7 +4,7 @@ import type { TenantDb } from '../../lib/db.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { logger } from '../../lib/logger.js';
 import type { ConfigService } from '../config/config.service.js';
-import { usagePeriod, type QuotaService } from '../quotas/quotas.service.js';
+import { addUsage, type QuotaService } from '../quotas/quotas.service.js';
 import { asJson } from '../recordings/recordings.service.js';
 import { recordingFileKey, recordingPrefix, type StorageBackend } from '../storage/storage.js';
 import type { PipelineEvent } from './events.js';
@@ -43,10 +43,10 @@ export class PipelineService {
 
   /** What `start` would do, doing nothing: the same refusals (thrown the same way) and the step plan. */
   async preview(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions = {}): Promise<PlannedStep[]> {
-    return (await this.prepare(db, tenantId, recordingId, options)).plan;
+    return (await this.prepare(db, tenantId, recordingId, options, true)).plan;
   }
 
-  private async prepare(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions) {
+  private async prepare(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions, checkActiveRun: boolean) {
     const recording = await this.config.findRecording(db, recordingId);
     if (recording.deleteState !== 'ACTIVE') throw new ConflictError('The recording is deleted; restore it first');
     if (recording.status === 'EXPIRED') throw new ConflictError('The recording has expired');
@@ -54,9 +54,10 @@ export class PipelineService {
     if (recording.isBlank && !options.force) {
       throw new ConflictError('The recording is blank (too short or too small); start it with force to process it anyway');
     }
-    await this.assertNoActiveRun(db, recordingId);
+    // A start relies on the one-active-run index instead (see start); a preview has no insert to fail.
+    if (checkActiveRun) await this.assertNoActiveRun(db, recordingId);
 
-    const resolved = await this.config.resolve(db, { recordingId, templateId: options.templateId, overrides: options.overrides });
+    const resolved = await this.config.resolve(db, { recording, templateId: options.templateId, overrides: options.overrides });
     const transcribes = resolved.processingConfig.transcription.enabled && (!options.stages || options.stages.includes('TRANSCRIBE'));
     const plan = planSteps(
       resolved.processingConfig,
@@ -72,7 +73,7 @@ export class PipelineService {
   }
 
   async start(db: TenantDb, tenantId: string, recordingId: string, options: StartOptions = {}): Promise<PipelineRun> {
-    const { resolved, plan } = await this.prepare(db, tenantId, recordingId, options);
+    const { resolved, plan } = await this.prepare(db, tenantId, recordingId, options, false);
     const runConfig = { processing: resolved.processingConfig, output: resolved.outputConfig, metadata: resolved.metadataConfig };
 
     let started: { run: PipelineRun; recordingStatus: Recording['status'] };
@@ -99,11 +100,9 @@ export class PipelineService {
             progress: skipReason ? 100 : 0,
           })),
         });
-        await tx.recording.update({ where: { id: recordingId }, data: { onPause: false } });
-        const recordingStatus = await this.state.refreshRecording(tx, recordingId, { failed: false });
+        const recordingStatus = await this.state.refreshRecording(tx, recordingId, { failed: false }, { onPause: false });
         await tx.usageEvent.create({ data: { tenantId, type: 'PIPELINE_STARTED', recordingId, metadata: { runId: created.id } } });
-        const period = usagePeriod();
-        await tx.usageCounter.upsert({ where: { tenantId_period: { tenantId, period } }, create: { tenantId, period, pipelineRuns: 1 }, update: { pipelineRuns: { increment: 1 } } });
+        await addUsage(tx, tenantId, { pipelineRuns: 1 });
         return { run: created, recordingStatus };
       });
     } catch (error) {

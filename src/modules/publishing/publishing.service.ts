@@ -10,6 +10,7 @@ import { isPlainObject, type JsonObject } from '../config/merge.js';
 import type { CredentialsService } from '../credentials/credentials.service.js';
 import type { MetadataService } from '../metadata/metadata.service.js';
 import { isSupportedPlatform } from '../presets/preset-schemas.js';
+import { addUsage, usagePeriod } from '../quotas/quotas.service.js';
 import type { StorageBackend } from '../storage/backend.js';
 import type { ThumbnailsService } from '../thumbnails/thumbnails.service.js';
 import { gatherFiles } from './publish-files.js';
@@ -193,9 +194,7 @@ export class PublishingService {
   }
 
   private async countUpload(db: TenantDb, tenantId: string, recordingId: string): Promise<void> {
-    const now = this.now();
-    const period = now.getUTCFullYear() * 100 + now.getUTCMonth() + 1;
-    await db.usageCounter.upsert({ where: { tenantId_period: { tenantId, period } }, create: { tenantId, period, uploads: 1 }, update: { uploads: { increment: 1 } } });
+    await addUsage(db, tenantId, { uploads: 1 }, usagePeriod(this.now()));
     await db.usageEvent.create({ data: { tenantId, type: 'UPLOAD_COMPLETED', recordingId } });
   }
 }

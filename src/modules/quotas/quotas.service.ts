@@ -1,5 +1,5 @@
 import { config } from '../../config.js';
-import type { Plan, Prisma, QuotaOverride } from '../../generated/prisma/client.js';
+import { Prisma, type Plan, type QuotaOverride } from '../../generated/prisma/client.js';
 import type { TenantDb } from '../../lib/db.js';
 import { QuotaExceededError } from '../../lib/errors.js';
 
@@ -33,6 +33,23 @@ export type TenantTx = Prisma.TransactionClient;
 
 /** YYYYMM of a date in UTC, the period of usage counters. */
 export const usagePeriod = (at = new Date()) => at.getUTCFullYear() * 100 + at.getUTCMonth() + 1;
+
+const USAGE_FIELDS = ['recordings', 'pipelineRuns', 'transcriptionSeconds', 'uploads'] as const;
+export type UsageField = (typeof USAGE_FIELDS)[number];
+
+/**
+ * Adds to a period's usage counters in one statement (a native upsert; Prisma's `upsert` on the
+ * compound key takes three). Raw SQL is not tenant-scoped, so the tenant is named explicitly.
+ */
+export async function addUsage(db: Pick<Prisma.TransactionClient, '$executeRaw'>, tenantId: string, amounts: Partial<Record<UsageField, number>>, period = usagePeriod()): Promise<void> {
+  const fields = USAGE_FIELDS.filter((field) => amounts[field]);
+  if (fields.length === 0) return;
+  const column = (field: UsageField) => Prisma.raw(`"${field}"`);
+  await db.$executeRaw`
+    INSERT INTO "UsageCounter" ("id", "tenantId", "period", ${Prisma.join(fields.map(column))})
+    VALUES (gen_random_uuid(), ${tenantId}::uuid, ${period}, ${Prisma.join(fields.map((field) => amounts[field] ?? 0))})
+    ON CONFLICT ("tenantId", "period") DO UPDATE SET ${Prisma.join(fields.map((field) => Prisma.sql`${column(field)} = "UsageCounter".${column(field)} + EXCLUDED.${column(field)}`))}`;
+}
 
 export interface QuotaUsage {
   quota: Quota;

@@ -3,7 +3,7 @@ import { config } from '../../config.js';
 import type { Prisma, PrismaClient, Recording } from '../../generated/prisma/client.js';
 import { forTenant } from '../../lib/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { usagePeriod, type RecordingAdmission } from '../quotas/quotas.service.js';
+import { addUsage, usagePeriod, type RecordingAdmission } from '../quotas/quotas.service.js';
 import { expectedFamily, findIntegrityProblems, looksLikeText, MediaToolError, probeMedia, sniffMagic, type MediaInfo } from '../../media/index.js';
 import { recordingFileKey, recordingPrefix, type StorageBackend } from '../storage/storage.js';
 import type { StagedFile } from '../uploads/staged-file.js';
@@ -99,11 +99,7 @@ export class RecordingsService {
         });
         await tx.tenant.update({ where: { id: tenantId }, data: { storageBytes: { increment: sizeBytes } } });
         await tx.usageEvent.create({ data: { tenantId, type: 'RECORDING_CREATED', recordingId: id, durationSeconds: info.durationSec, bytesDelta: BigInt(sizeBytes) } });
-        await tx.usageCounter.upsert({
-          where: { tenantId_period: { tenantId, period } },
-          create: { tenantId, period, recordings: 1, uploads: 1 },
-          update: { recordings: { increment: 1 }, uploads: { increment: 1 } },
-        });
+        await addUsage(tx, tenantId, { recordings: 1, uploads: 1 }, period);
         return recording;
       });
     } catch (error) {

@@ -3,6 +3,7 @@ import type { RecordingStatus, SourceType } from '../../generated/prisma/enums.j
 import type { TenantDb } from '../../lib/db.js';
 import type { RemoteRecording } from '../../platforms/source-adapter.js';
 import { isUniqueViolation } from '../auth/auth.service.js';
+import { addUsage } from '../quotas/quotas.service.js';
 import { admitAll, asJson, usagePeriod, type RecordingAdmission } from '../recordings/recordings.service.js';
 import type { TemplateMatchingService } from '../templates/matching.service.js';
 
@@ -116,7 +117,7 @@ async function create(db: TenantDb, matching: TemplateMatchingService, item: Rem
     return await db.$transaction(async (tx) => {
       const { expireAt } = await admission.admitNewRecording(tx, options.tenantId, item.sizeBytes ?? 0, now);
       const row = await tx.recording.create({ data: { ...data, expireAt } });
-      await tx.usageCounter.upsert({ where: { tenantId_period: { tenantId: options.tenantId, period } }, create: { tenantId: options.tenantId, period, recordings: 1 }, update: { recordings: { increment: 1 } } });
+      await addUsage(tx, options.tenantId, { recordings: 1 }, period);
       await tx.usageEvent.create({ data: { tenantId: options.tenantId, type: 'RECORDING_CREATED', recordingId: row.id } });
       return row;
     });

@@ -12,6 +12,7 @@ import { forTenant } from '../../lib/db.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { probeMedia } from '../../media/index.js';
 import type { ProcessingConfig } from '../config/config-schemas.js';
+import { addUsage } from '../quotas/quotas.service.js';
 import { asJson, usagePeriod } from '../recordings/recordings.service.js';
 import type { StorageBackend } from '../storage/storage.js';
 import { putText, readTranscript, transcriptKey } from './transcript-store.js';
@@ -99,11 +100,7 @@ export class TranscriptionService {
     await db.$transaction(async (tx) => {
       await tx.recording.update({ where: { id: recordingId }, data: { transcriptFlagged: verdict.flagged } });
       if (grown !== 0) await tx.tenant.update({ where: { id: tenantId }, data: { storageBytes: { increment: grown } } });
-      await tx.usageCounter.upsert({
-        where: { tenantId_period: { tenantId, period } },
-        create: { tenantId, period, transcriptionSeconds: seconds },
-        update: { transcriptionSeconds: { increment: seconds } },
-      });
+      await addUsage(tx, tenantId, { transcriptionSeconds: seconds }, period);
       await tx.usageEvent.create({
         data: {
           tenantId,
