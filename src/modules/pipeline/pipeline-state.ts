@@ -122,6 +122,8 @@ export class PipelineState {
     const recording = await tx.recording.findUniqueOrThrow({
       where: { id: recordingId },
       select: {
+        status: true,
+        failed: true,
         deleteState: true,
         expireAt: true,
         isBlank: true,
@@ -145,7 +147,9 @@ export class PipelineState {
         ? { failed: true, failedAt: new Date(), failedStage: failure.stage, failedReason: errorText(failure.reason) }
         : { failed: false, failedAt: null, failedStage: null, failedReason: null }
       : {};
-    await tx.recording.update({ where: { id: recordingId }, data: { ...also, status, ...flags } });
+    // Most step changes leave the status as it was (PROCESSING from TRIM to SUBTITLES): no write then.
+    const unchanged = status === recording.status && Object.keys(also).length === 0 && (!failure || (!failure.failed && !recording.failed));
+    if (!unchanged) await tx.recording.update({ where: { id: recordingId }, data: { ...also, status, ...flags } });
     return status;
   }
 
