@@ -79,7 +79,6 @@ export class PipelineService {
     let started: { run: PipelineRun; recordingStatus: Recording['status'] };
     try {
       started = await db.$transaction(async (tx) => {
-        await this.quotas.assertCountWithin(tx, tenantId, 'concurrentPipelines', () => tx.pipelineRun.count({ where: { status: { in: ['QUEUED', 'RUNNING'] } } }));
         const created = await tx.pipelineRun.create({
           data: {
             tenantId,
@@ -102,6 +101,12 @@ export class PipelineService {
         });
         const recordingStatus = await this.state.refreshRecording(tx, recordingId, { failed: false }, { onPause: false });
         await tx.usageEvent.create({ data: { tenantId, type: 'PIPELINE_STARTED', recordingId, metadata: { runId: created.id } } });
+        // Last, so the tenant lock (and the usage counter's row lock) are held for three statements
+        // only: concurrent starts of one workspace queue on them. Counted after locking, other
+        // starts' runs are visible once committed; this run's own row is left out.
+        await this.quotas.assertCountWithin(tx, tenantId, 'concurrentPipelines', () =>
+          tx.pipelineRun.count({ where: { status: { in: ['QUEUED', 'RUNNING'] }, id: { not: created.id } } }),
+        );
         await addUsage(tx, tenantId, { pipelineRuns: 1 });
         return { run: created, recordingStatus };
       });
