@@ -35,7 +35,7 @@ export class PipelineOrchestrator {
     if (!run || (run.status !== 'QUEUED' && run.status !== 'RUNNING')) return;
     const running = run.steps.some((s) => s.status === 'RUNNING');
     if (run.recording.onPause) {
-      if (!running) await this.state.updateRun(tenantId, runId, 'PAUSED', { from: ['QUEUED', 'RUNNING'], message: 'Paused' });
+      if (!running) await this.state.updateRun(tenantId, runId, 'PAUSED', { from: ['QUEUED', 'RUNNING'], message: 'Paused', unlessStepRunning: true });
       return;
     }
     const runnable = runnableStages(run.steps);

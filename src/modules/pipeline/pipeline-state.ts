@@ -47,12 +47,18 @@ export class PipelineState {
     runId: string,
     stage: Stage,
     patch: StepPatch,
-    options: { failure?: FailureFlags; progressOnly?: boolean; from?: StepStatus[] } = {},
+    options: { failure?: FailureFlags; progressOnly?: boolean; from?: StepStatus[]; onlyInActiveRun?: boolean } = {},
   ): Promise<PipelineEvent | null> {
     const at = new Date();
     const event = await this.db(tenantId).$transaction(async (tx) => {
       // Taking the seq locks the run row; every step change does it first, so the check below is race-free.
-      const run = await tx.pipelineRun.update({ where: { id: runId }, data: { eventSeq: { increment: 1 } }, select: { eventSeq: true, recordingId: true } });
+      const run = await tx.pipelineRun.update({ where: { id: runId }, data: { eventSeq: { increment: 1 } }, select: { eventSeq: true, recordingId: true, status: true } });
+      // A stage starting: not in a run paused (or being paused) meanwhile. Read after the lock, so a
+      // pause that committed first is seen, and a pause that comes later sees this step RUNNING.
+      if (options.onlyInActiveRun) {
+        const recording = await tx.recording.findUniqueOrThrow({ where: { id: run.recordingId }, select: { onPause: true } });
+        if ((run.status !== 'QUEUED' && run.status !== 'RUNNING') || recording.onPause) return null;
+      }
       const data = { ...patch, ...(patch.error ? { error: errorText(patch.error) } : {}), eventSeq: run.eventSeq };
       const step = options.from
         ? (await tx.pipelineStep.updateManyAndReturn({ where: { runId, stage, status: { in: options.from } }, data }))[0]
@@ -87,10 +93,16 @@ export class PipelineState {
     tenantId: string,
     runId: string,
     status: RunStatus,
-    options: { from?: RunStatus[]; message?: string; data?: Prisma.PipelineRunUpdateManyMutationInput; failure?: FailureFlags } = {},
+    options: { from?: RunStatus[]; message?: string; data?: Prisma.PipelineRunUpdateManyMutationInput; failure?: FailureFlags; unlessStepRunning?: boolean } = {},
   ): Promise<PipelineEvent | null> {
     const at = new Date();
     const event = await this.db(tenantId).$transaction(async (tx) => {
+      if (options.unlessStepRunning) {
+        // Under the run row's lock (which every step change takes first), so a step that started
+        // just now is counted.
+        await tx.$queryRaw`SELECT id FROM "PipelineRun" WHERE id = ${runId}::uuid FOR NO KEY UPDATE`;
+        if ((await tx.pipelineStep.count({ where: { runId, status: 'RUNNING' } })) > 0) return null;
+      }
       const moved = await tx.pipelineRun.updateManyAndReturn({
         where: { id: runId, ...(options.from ? { status: { in: options.from } } : {}) },
         data: { ...options.data, status, eventSeq: { increment: 1 } },

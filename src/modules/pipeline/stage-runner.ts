@@ -81,7 +81,7 @@ export class StageRunner {
       runId,
       stage,
       { status: 'RUNNING', attempts: attempt, progress: 0, startedAt: new Date(), finishedAt: null, error: null, message: attempt > 1 ? `Attempt ${attempt} of ${maxAttempts}` : null },
-      { from: ['PENDING', 'RUNNING'] },
+      { from: ['PENDING', 'RUNNING'], onlyInActiveRun: true },
     );
     if (!started) return { ignored: 'step no longer pending' };
 
